@@ -1,0 +1,73 @@
+# Aula — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Aula needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create .venv and install the pinned dependencies
+
+.PHONY: messages
+messages: install ## Extract translatable strings into locale/es
+	$(MANAGE) makemessages --locale es --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*' --no-obsolete
+
+.PHONY: compilemessages
+compilemessages: install
+	$(MANAGE) compilemessages --ignore '.venv/*' --ignore 'node_modules/*' -v0
+
+.PHONY: setup
+setup: install compilemessages ## Install, migrate, compile translations, collect static files
+	@mkdir -p var
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) createcachetable
+	$(MANAGE) collectstatic --noinput -v0
+
+.PHONY: run
+run: setup ## Set everything up, seed the demo and serve it at http://127.0.0.1:$(PORT)/
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+.PHONY: lint
+lint: install ## ruff, the layering contract and the migrations check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(MANAGE) makemigrations --check --dry-run
+
+.PHONY: check
+check: lint ## Alias of lint, plus Django's system checks
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(MANAGE) check
+
+.PHONY: test
+test: install compilemessages lint ## Lint, then run the whole test suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: install compilemessages ## Throughput and latency of pages against a bare Django view
+	$(BIN)/python -m bench.pages
+
+.PHONY: format
+format: install ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: clean
+clean: ## Remove the virtualenv and local data (database, media, static)
+	rm -rf $(VENV) var

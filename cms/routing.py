@@ -1,0 +1,52 @@
+"""Serving pages with a constant number of queries, however deep they sit in the tree.
+
+Wagtail's own router walks the tree one level at a time (two queries per
+level). A page's `url_path` already spells its position, so this router asks
+for the page and all its ancestors in one query, by their url paths, and learns
+in the same query whether any of them carries a view restriction. Anything it
+cannot answer with certainty (aliases, routable sub-paths, unknown paths) goes
+to Wagtail's router unchanged.
+"""
+
+from django.db.models import Exists, OuterRef
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.views import serve as wagtail_serve
+
+
+def _url_path_prefixes(root_url_path: str, path: str) -> list[str]:
+    prefixes = [root_url_path]
+    for component in (c for c in path.split("/") if c):
+        prefixes.append(f"{prefixes[-1]}{component}/")
+    return prefixes
+
+
+def fast_route(request, path: str):
+    """The Wagtail route result for `path`, or None when Wagtail's router should decide."""
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+    prefixes = _url_path_prefixes(site.root_page.url_path, path)
+    chain = {
+        page.url_path: page
+        for page in Page.objects.filter(url_path__in=prefixes).annotate(
+            restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk")))
+        )
+    }
+    pages = [chain.get(prefix) for prefix in prefixes]
+    if any(page is None or page.alias_of_id for page in pages) or not pages[-1].live:
+        return None
+    page = pages[-1].specific
+    page._route_ancestors = pages[:-1]
+    if len(pages) > 1:
+        page._cached_parent_obj = pages[-2]  # read by treebeard's get_parent()
+    page._route_restricted = any(p.restricted for p in pages)
+    return page.route(request, [])
+
+
+def serve(request, path):
+    if not hasattr(request, "_wagtail_route_for_request"):
+        route = fast_route(request, path)
+        if route is not None:
+            # Wagtail's serve reads the route from here (see Page.route_for_request).
+            request._wagtail_route_for_request = route
+    return wagtail_serve(request, path)

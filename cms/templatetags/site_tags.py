@@ -1,0 +1,76 @@
+from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import translate_url
+from django.utils.translation import get_language
+from wagtail.models import Site
+
+from cms.models import SiteSettings
+from cms.page_cache import get_or_set_fragment
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/main_menu.html", takes_context=True)
+def main_menu(context):
+    request = context["request"]
+    site = Site.find_for_request(request)
+
+    def compute():
+        if site is None:
+            return []
+        children = site.root_page.get_children().live().public().in_menu()
+        return [(page.title, page.get_url(request), page.url_path) for page in children]
+
+    items = get_or_set_fragment(request, f"menu:{site.pk if site else 0}:{get_language()}", compute)
+    current = context.get("page")
+    current_path = current.url_path if current else ""
+    return {
+        "items": [
+            {
+                "title": title,
+                "url": url,
+                "current": "page"
+                if url_path == current_path
+                else ("true" if current_path.startswith(url_path) else ""),
+            }
+            for title, url, url_path in items
+        ]
+    }
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context):
+    request = context["request"]
+    site = Site.find_for_request(request)
+
+    def compute():
+        return render_to_string(
+            "includes/footer.html",
+            {"site_settings": SiteSettings.for_request(request), "request": request},
+        )
+
+    return get_or_set_fragment(
+        request, f"footer:{site.pk if site else 0}:{get_language()}", compute
+    )
+
+
+@register.inclusion_tag("includes/breadcrumbs.html", takes_context=True)
+def breadcrumbs(context, page):
+    if hasattr(page, "get_breadcrumb_ancestors"):
+        ancestors = page.get_breadcrumb_ancestors()
+    else:
+        ancestors = list(page.get_ancestors().filter(depth__gt=1))
+    return {"ancestors": ancestors, "page": page, "request": context.get("request")}
+
+
+@register.inclusion_tag("includes/language_switcher.html", takes_context=True)
+def language_switcher(context):
+    request = context["request"]
+    current = get_language()
+    path = request.get_full_path()
+    languages = [
+        {"code": code, "name": name, "url": translate_url(path, code), "current": code == current}
+        for code, name in settings.LANGUAGES
+    ]
+    return {"languages": languages}

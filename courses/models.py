@@ -1,0 +1,1 @@
+"""Learning content: course, lesson and quiz pages, and H5P packages."""

@@ -1,0 +1,1 @@
+"""People and records: participants, GADs, enrolments, workshops, attendance, certificates."""

@@ -1,0 +1,63 @@
+import factory
+import wagtail_factories
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from cms.models import HomePage, StandardPage, ToolkitIndexPage, ToolkitPage
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"persona{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    first_name = "María"
+    last_name = "Quishpe"
+    password = factory.PostGenerationMethodCall("set_password", "contrasena-segura-123")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        for name in extracted or ():
+            self.groups.add(Group.objects.get(name=name))
+
+
+class HomePageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = HomePage
+
+    title = "Inicio"
+    slug = "inicio"
+    welcome_title = "Movilidad humana en la planificación local"
+    welcome_text = "<p>Bienvenida a Aula.</p>"
+
+
+class ToolkitIndexPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = ToolkitIndexPage
+
+    title = "Caja de herramientas"
+    slug = "caja-de-herramientas"
+    show_in_menus = True
+
+
+class ToolkitPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = ToolkitPage
+
+    title = factory.Sequence(lambda n: f"Módulo {n}")
+    slug = factory.Sequence(lambda n: f"modulo-{n}")
+    summary = "Un módulo de la caja de herramientas."
+    body = factory.LazyFunction(
+        lambda: [("paragraph", "<p>La movilidad humana en el territorio.</p>")]
+    )
+
+
+class StandardPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = StandardPage
+
+    title = factory.Sequence(lambda n: f"Página {n}")
+    slug = factory.Sequence(lambda n: f"pagina-{n}")
+    intro = "Una página del sitio."
