@@ -90,14 +90,19 @@ def pdot_cycle_image():
     width, height = 1200, 520
     canvas = PILImage.new("RGB", (width, height), "#f2f5f9")
     draw = ImageDraw.Draw(canvas)
-    title_font = ImageFont.load_default(size=40)
-    box_font = ImageFont.load_default(size=34)
-    small_font = ImageFont.load_default(size=24)
+    def font(size):
+        # Debian's DejaVu has every accent; Pillow's built-in font lacks "ó".
+        try:
+            return ImageFont.truetype("DejaVuSans.ttf", size)
+        except OSError:
+            return ImageFont.load_default(size=size)
+
+    title_font, box_font, small_font = font(40), font(32), font(26)
     draw.text((60, 40), "Movilidad humana en el ciclo del PDOT", fill="#1b2430", font=title_font)
     boxes = [
-        ("1. Diagnóstico", "¿Quiénes llegan, salen,\ntransitan y retornan?", "#0b4f8a"),
-        ("2. Propuesta", "Objetivos, metas,\nprogramas y proyectos", "#1d6b3a"),
-        ("3. Modelo de gestión", "Articulación, seguimiento\ny financiamiento", "#8a4b00"),
+        ("1. Diagnóstico", "¿Quiénes llegan,\nsalen, transitan\ny retornan?", "#0b4f8a"),
+        ("2. Propuesta", "Objetivos, metas,\nprogramas y\nproyectos", "#1d6b3a"),
+        ("3. Modelo de\ngestión", "Articulación,\nseguimiento y\nfinanciamiento", "#8a4b00"),
     ]
     box_width, gap, top = 330, 45, 150
     for index, (name, detail, color) in enumerate(boxes):

@@ -114,7 +114,14 @@ def connect_invalidation() -> None:
     page_unpublished.connect(invalidate, dispatch_uid="page_cache_unpublished")
     post_page_move.connect(invalidate, dispatch_uid="page_cache_moved")
     post_delete.connect(_invalidate_on_page_delete, dispatch_uid="page_cache_deleted")
-    for model in (Site, SiteSettings, PageViewRestriction):
+    post_save.connect(_invalidate_on_live_page_created, dispatch_uid="page_cache_created")
+    # A site's settings row is created with defaults on its first visit; pages
+    # cached before then already show those defaults.
+    post_save.connect(
+        _invalidate_on_settings_change, sender=SiteSettings, dispatch_uid="page_cache_settings"
+    )
+    post_delete.connect(invalidate, sender=SiteSettings, dispatch_uid="page_cache_settings_deleted")
+    for model in (Site, PageViewRestriction):
         post_save.connect(
             invalidate, sender=model, dispatch_uid=f"page_cache_save_{model.__name__}"
         )
@@ -127,4 +134,17 @@ def _invalidate_on_page_delete(sender, instance, **kwargs) -> None:
     from wagtail.models import Page
 
     if isinstance(instance, Page):
+        invalidate()
+
+
+def _invalidate_on_settings_change(sender, instance, created, **kwargs) -> None:
+    if not created:
+        invalidate()
+
+
+def _invalidate_on_live_page_created(sender, instance, created, **kwargs) -> None:
+    # Pages created live in code (imports, the demo seed) skip the publish signal.
+    from wagtail.models import Page
+
+    if created and isinstance(instance, Page) and instance.live:
         invalidate()

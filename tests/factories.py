@@ -10,12 +10,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"persona{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     first_name = "María"
     last_name = "Quishpe"
-    password = factory.PostGenerationMethodCall("set_password", "contrasena-segura-123")
+    password = factory.django.Password("contrasena-segura-123")
 
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):

@@ -1,0 +1,380 @@
+"""Throughput and latency of Aula's pages, against a bare Django view on the same stack.
+
+Run from the project root with the virtualenv's python (`make bench`):
+
+    .venv/bin/python -m bench.pages [--requests N] [--concurrency C]
+
+It builds a throwaway production-like site in a temporary directory (SQLite,
+database cache, collected static files, demo content), serves it with gunicorn
+on 127.0.0.1 and sends a fixed number of requests to each URL over a fixed
+number of HTTP/1.1 connections. See bench/README.md for how to read the output.
+"""
+
+import argparse
+import http.client
+import itertools
+import math
+import os
+import resource
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+WORKERS = 2
+START_TIMEOUT = 60
+STOP_TIMEOUT = 10
+REQUEST_TIMEOUT = 30
+WARMUP_REQUESTS = 200
+GOAL_RATIO = 0.5
+FLOOR = "floor"
+CACHED_PAGE = "toolkit"
+TOOLKIT_PATH = "/caja-de-herramientas/diagnostico-movilidad-humana-en-el-territorio/"
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    path: str
+    # A query string unique to each request gives every request its own page-cache
+    # key (the key is the full path), so each one renders the page.
+    unique_query: bool = False
+
+
+TARGETS = (
+    Target(FLOOR, "/bench/floor/"),
+    Target("home", "/"),
+    Target(CACHED_PAGE, TOOLKIT_PATH),
+    Target("toolkit uncached", TOOLKIT_PATH, unique_query=True),
+)
+
+
+@dataclass
+class Result:
+    label: str
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    client_cpu: float = 0.0
+    body_bytes: int = 0
+    cache_hits: int = 0
+    latencies: list[float] = field(default_factory=list)
+    first_error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, percent: float) -> float:
+        # Nearest rank: a latency some request actually had, not an interpolation.
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return 0.0
+        rank = max(1, math.ceil(percent / 100 * len(ordered)))
+        return ordered[rank - 1] * 1000
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests per URL")
+    parser.add_argument("--concurrency", type=int, default=8, help="open connections")
+    parser.add_argument(
+        "--worker-class",
+        default="sync",
+        help="gunicorn worker class (sync, gunicorn's default, closes every connection)",
+    )
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.concurrency < 1:
+        parser.error("--requests and --concurrency must be at least 1")
+    return args
+
+
+# --- The site -------------------------------------------------------------------
+
+
+def bench_environment(workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        STATIC_ROOT=str(workdir / "static"),
+        MEDIA_ROOT=str(workdir / "media"),
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    command = [sys.executable, "manage.py", *args]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stdout + done.stderr, file=sys.stderr)
+        raise SystemExit(f"bench: `manage.py {' '.join(args)}` failed")
+
+
+def build_site(env: dict[str, str]) -> None:
+    steps = (
+        ("migrate", "--noinput", "-v0"),
+        ("createcachetable",),
+        ("collectstatic", "--noinput", "-v0"),
+        # Its output lists demo passwords, which have no place in a benchmark report.
+        ("seed_demo",),
+    )
+    for step in steps:
+        started = time.perf_counter()
+        manage(env, *step)
+        print(f"  {step[0]:<18} {time.perf_counter() - started:5.1f} s")
+
+
+# --- The server -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def start_server(env, port: int, worker_class: str, log_path: Path) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "cms.wsgi:application",
+        f"--bind={HOST}:{port}",
+        f"--workers={WORKERS}",
+        f"--worker-class={worker_class}",
+        f"--error-logfile={log_path}",
+        "--log-level=warning",
+        "--graceful-timeout=5",
+        # Otherwise gunicorn leaves a control socket under $HOME.
+        "--no-control-socket",
+    ]
+    # Its own session, so a Ctrl-C reaches only this script, which then stops it in order.
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+
+
+def wait_until_ready(server: subprocess.Popen, port: int) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        if answers(port):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def answers(port: int) -> bool:
+    connection = http.client.HTTPConnection(HOST, port, timeout=2)
+    try:
+        return fetch(connection, "/bench/floor/")[0] == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # The workers share the master's process group; take them down with it.
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def log_tail(log_path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# --- The client -----------------------------------------------------------------
+
+
+def fetch(connection: http.client.HTTPConnection, path: str) -> tuple[int, int, bool]:
+    """Status, body size and whether the page cache answered, reading the body to the end."""
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    return response.status, len(body), response.getheader("X-Page-Cache") == "hit"
+
+
+class Load:
+    """`total` requests to one target, shared by `concurrency` threads each with its own connection."""
+
+    unique = itertools.count()  # shared by every run so no query string repeats
+
+    def __init__(self, port: int, target: Target, total: int, concurrency: int):
+        self.port = port
+        self.target = target
+        self.total = total
+        self.concurrency = concurrency
+        self.issued = itertools.count()
+        self.result = Result(target.label)
+        self.lock = threading.Lock()
+
+    def path(self) -> str:
+        if self.target.unique_query:
+            return f"{self.target.path}?n={next(self.unique)}"
+        return self.target.path
+
+    def run(self) -> Result:
+        threads = [threading.Thread(target=self.drive) for _ in range(self.concurrency)]
+        cpu_before, started = client_cpu_seconds(), time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.result.seconds = time.perf_counter() - started
+        self.result.client_cpu = client_cpu_seconds() - cpu_before
+        return self.result
+
+    def drive(self) -> None:
+        # Fresh connections per run: an idle keep-alive connection left over from
+        # the previous URL may have been closed by the server in between.
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        latencies, size, hits, errors, first_error = [], 0, 0, 0, ""
+        try:
+            # next() on itertools.count is atomic under the GIL, so no request is sent twice.
+            while next(self.issued) < self.total:
+                started = time.perf_counter()
+                try:
+                    status, length, hit = fetch(connection, self.path())
+                except (OSError, http.client.HTTPException) as error:
+                    status, length, hit = None, 0, False
+                    first_error = first_error or repr(error)
+                    connection.close()
+                latencies.append(time.perf_counter() - started)
+                if status != 200:
+                    errors += 1
+                    first_error = first_error or f"HTTP {status}"
+                size += length
+                hits += hit
+        finally:
+            connection.close()
+        self.collect(latencies, size, hits, errors, first_error)
+
+    def collect(self, latencies, size, hits, errors, first_error) -> None:
+        with self.lock:
+            result = self.result
+            result.latencies.extend(latencies)
+            result.requests += len(latencies)
+            result.body_bytes += size
+            result.cache_hits += hits
+            result.errors += errors
+            result.first_error = result.first_error or first_error
+
+
+def client_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(port: int, requests: int, concurrency: int) -> tuple[list[Result], int]:
+    results, warmup_errors = [], 0
+    for target in TARGETS:
+        # Each worker's first requests load templates, translations and the cached
+        # page itself; none of that is what a busy server does.
+        warmup = Load(port, target, min(requests, WARMUP_REQUESTS), concurrency).run()
+        warmup_errors += warmup.errors
+        if warmup.errors:
+            print(f"  warm-up {target.label}: {warmup.errors} errors ({warmup.first_error})")
+        result = Load(port, target, requests, concurrency).run()
+        print(f"  {target.label:<18} {result.seconds:5.1f} s")
+        results.append(result)
+    return results, warmup_errors
+
+
+# --- The report -----------------------------------------------------------------
+
+
+def format_table(results: list[Result]) -> str:
+    floor_rate = next(r.rate for r in results if r.label == FLOOR)
+    header = (
+        f"{'URL':<18} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'vs floor':>8} {'avg KB':>7} {'cache hits':>10} {'client CPU':>10}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in results:
+        hits = f"{100 * r.cache_hits / r.requests:.0f} %" if r.requests else "-"
+        lines.append(
+            f"{r.label:<18} {r.requests:>8} {r.errors:>6} {r.rate:>8.1f} "
+            f"{r.percentile_ms(50):>7.1f} {r.percentile_ms(95):>7.1f} "
+            f"{r.rate / floor_rate if floor_rate else 0:>8.2f} "
+            f"{r.body_bytes / max(r.requests, 1) / 1024:>7.1f} {hits:>10} "
+            f"{100 * r.client_cpu / r.seconds if r.seconds else 0:>8.0f} %"
+        )
+    return "\n".join(lines)
+
+
+def format_goal(results: list[Result]) -> str:
+    by_label = {r.label: r for r in results}
+    floor_rate, page_rate = by_label[FLOOR].rate, by_label[CACHED_PAGE].rate
+    ratio = page_rate / floor_rate if floor_rate else 0.0
+    verdict = "holds" if ratio >= GOAL_RATIO else "does NOT hold"
+    return (
+        f"Goal: anonymous toolkit page (cached) >= {GOAL_RATIO:.2f} x floor: {verdict} "
+        f"({page_rate:.1f} / {floor_rate:.1f} req/s = {ratio:.2f})"
+    )
+
+
+def print_report(results: list[Result], args: argparse.Namespace) -> None:
+    print()
+    print(format_table(results))
+    print()
+    print(format_goal(results))
+    for r in results:
+        if r.errors:
+            print(f"First error on {r.label}: {r.first_error}")
+    print(
+        f"\n{WORKERS} gunicorn {args.worker_class} workers, {args.concurrency} client "
+        f"connections, {os.cpu_count()} CPUs shared by server and client; latencies include "
+        "queueing. Client CPU is the load generator's own use (100 % = one core)."
+    )
+
+
+# --- Main -----------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    cache = "redis (REDIS_URL)" if os.environ.get("REDIS_URL") else "database (SQLite)"
+    print(f"Aula page benchmark: {args.requests} requests per URL, cache {cache}")
+    with tempfile.TemporaryDirectory(prefix="aula-bench-", ignore_cleanup_errors=True) as tmp:
+        workdir = Path(tmp)
+        env = bench_environment(workdir)
+        print("Building the site:")
+        build_site(env)
+        port, log_path = free_port(), workdir / "gunicorn.log"
+        server = start_server(env, port, args.worker_class, log_path)
+        try:
+            if not wait_until_ready(server, port):
+                print(f"bench: gunicorn did not answer on {HOST}:{port}\n{log_tail(log_path)}")
+                return 2
+            print(f"Measuring (gunicorn on {HOST}:{port}):")
+            results, warmup_errors = measure(port, args.requests, args.concurrency)
+        finally:
+            stop_server(server)
+        print_report(results, args)
+        if warmup_errors or any(r.errors for r in results):
+            print(f"\nServer log (last lines):\n{log_tail(log_path)}")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
