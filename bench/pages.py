@@ -354,6 +354,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     cache = "redis (REDIS_URL)" if os.environ.get("REDIS_URL") else "database (SQLite)"
     print(f"Aula page benchmark: {args.requests} requests per URL, cache {cache}")
+    # Read before this script adds its own load: anything else running skews every number.
+    print(f"Load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="aula-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
         env = bench_environment(workdir)

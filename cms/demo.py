@@ -90,6 +90,7 @@ def pdot_cycle_image():
     width, height = 1200, 520
     canvas = PILImage.new("RGB", (width, height), "#f2f5f9")
     draw = ImageDraw.Draw(canvas)
+
     def font(size):
         # Debian's DejaVu has every accent; Pillow's built-in font lacks "ó".
         try:

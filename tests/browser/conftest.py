@@ -19,7 +19,9 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+        )
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # tests make between browser steps are still plain synchronous code.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -34,10 +36,17 @@ def browser():
 @pytest.fixture
 def phone(browser):
     """A 360 px wide phone screen, the size most officials read Aula on."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-EC", device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="es-EC", device_scale_factor=2
+    )
     page = context.new_page()
     violations = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.csp_violations = violations
     yield page
     context.close()

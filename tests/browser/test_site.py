@@ -5,7 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
@@ -17,14 +20,23 @@ def demo_site(live_server):
 def test_visitor_reads_switches_to_english_and_searches(phone, demo_site):
     phone.goto(demo_site + "/")
     assert phone.locator("html").get_attribute("lang") == "es"
-    assert phone.get_by_role("heading", level=1).inner_text() == "Movilidad humana en la planificación local"
+    assert (
+        phone.get_by_role("heading", level=1).inner_text()
+        == "Movilidad humana en la planificación local"
+    )
     # Nothing overflows a 360 px screen sideways.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     phone.get_by_role("link", name="Explorar la caja de herramientas").click()
-    phone.get_by_role("link", name="Módulo 3. Diagnóstico: la movilidad humana en el territorio").click()
+    phone.get_by_role(
+        "link", name="Módulo 3. Diagnóstico: la movilidad humana en el territorio"
+    ).click()
     assert phone.get_by_role("navigation", name="Migas de pan").is_visible()
-    assert phone.locator("figure.figure img").get_attribute("alt").startswith("Diagrama de tres bloques")
+    assert (
+        phone.locator("figure.figure img")
+        .get_attribute("alt")
+        .startswith("Diagrama de tres bloques")
+    )
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     phone.locator(".language-switcher").get_by_role("link", name="EN").click()
@@ -35,7 +47,9 @@ def test_visitor_reads_switches_to_english_and_searches(phone, demo_site):
     phone.get_by_label("Search the site").fill("remesas")
     phone.get_by_label("Search the site").press("Enter")
     phone.wait_for_url("**/en/buscar/?q=remesas")
-    assert phone.get_by_role("link", name="Módulo 1. Movilidad humana y desarrollo local").is_visible()
+    assert phone.get_by_role(
+        "link", name="Módulo 1. Movilidad humana y desarrollo local"
+    ).is_visible()
 
     assert phone.csp_violations == []
 
