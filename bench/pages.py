@@ -2,7 +2,7 @@
 
 Run from the project root with the virtualenv's python (`make bench`):
 
-    .venv/bin/python -m bench.pages [--requests N] [--concurrency C]
+    .venv/bin/python -m bench.pages [--requests N] [--concurrency C] [--rounds R]
 
 It builds a throwaway production-like site in a temporary directory (SQLite,
 database cache, collected static files, demo content), serves it with gunicorn
@@ -73,6 +73,16 @@ class Result:
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    def add(self, other: "Result") -> None:
+        self.requests += other.requests
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.client_cpu += other.client_cpu
+        self.body_bytes += other.body_bytes
+        self.cache_hits += other.cache_hits
+        self.latencies.extend(other.latencies)
+        self.first_error = self.first_error or other.first_error
+
     def percentile_ms(self, percent: float) -> float:
         # Nearest rank: a latency some request actually had, not an interpolation.
         ordered = sorted(self.latencies)
@@ -87,13 +97,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=2000, help="requests per URL")
     parser.add_argument("--concurrency", type=int, default=8, help="open connections")
     parser.add_argument(
+        "--rounds", type=int, default=4, help="passes over all URLs, each sending its share"
+    )
+    parser.add_argument(
         "--worker-class",
         default="sync",
         help="gunicorn worker class (sync, gunicorn's default, closes every connection)",
     )
     args = parser.parse_args(argv)
-    if args.requests < 1 or args.concurrency < 1:
-        parser.error("--requests and --concurrency must be at least 1")
+    if min(args.requests, args.concurrency, args.rounds) < 1:
+        parser.error("--requests, --concurrency and --rounds must be at least 1")
     return args
 
 
@@ -284,19 +297,34 @@ def client_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(port: int, requests: int, concurrency: int) -> tuple[list[Result], int]:
-    results, warmup_errors = [], 0
+def warm_up(port: int, requests: int, concurrency: int) -> int:
+    errors = 0
     for target in TARGETS:
         # Each worker's first requests load templates, translations and the cached
         # page itself; none of that is what a busy server does.
-        warmup = Load(port, target, min(requests, WARMUP_REQUESTS), concurrency).run()
-        warmup_errors += warmup.errors
-        if warmup.errors:
-            print(f"  warm-up {target.label}: {warmup.errors} errors ({warmup.first_error})")
-        result = Load(port, target, requests, concurrency).run()
-        print(f"  {target.label:<18} {result.seconds:5.1f} s")
-        results.append(result)
-    return results, warmup_errors
+        result = Load(port, target, min(requests, WARMUP_REQUESTS), concurrency).run()
+        errors += result.errors
+        if result.errors:
+            print(f"  warm-up {target.label}: {result.errors} errors ({result.first_error})")
+    return errors
+
+
+def round_shares(requests: int, rounds: int) -> list[int]:
+    rounds = min(rounds, requests)
+    return [requests // rounds + (i < requests % rounds) for i in range(rounds)]
+
+
+def measure(port: int, requests: int, concurrency: int, rounds: int) -> list[Result]:
+    # Interleaving the URLs in rounds spreads any drift in the machine's load (other
+    # processes, CPU frequency) over all of them instead of favouring whichever ran first.
+    totals = {target.label: Result(target.label) for target in TARGETS}
+    shares = round_shares(requests, rounds)
+    for number, share in enumerate(shares, start=1):
+        started = time.perf_counter()
+        for target in TARGETS:
+            totals[target.label].add(Load(port, target, share, concurrency).run())
+        print(f"  round {number}/{len(shares)} {time.perf_counter() - started:6.1f} s")
+    return list(totals.values())
 
 
 # --- The report -----------------------------------------------------------------
@@ -368,7 +396,8 @@ def main(argv=None) -> int:
                 print(f"bench: gunicorn did not answer on {HOST}:{port}\n{log_tail(log_path)}")
                 return 2
             print(f"Measuring (gunicorn on {HOST}:{port}):")
-            results, warmup_errors = measure(port, args.requests, args.concurrency)
+            warmup_errors = warm_up(port, args.requests, args.concurrency)
+            results = measure(port, args.requests, args.concurrency, args.rounds)
         finally:
             stop_server(server)
         print_report(results, args)

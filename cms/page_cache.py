@@ -6,24 +6,28 @@ default cache, which every app server shares (database or Redis), and the whole
 page cache is dropped whenever anything that appears on pages changes: a
 publish, an unpublish, a move, a deletion or a change to the site settings.
 
-Dropping is done by bumping a generation number that is part of every key, so
-no app server keeps anything in its own memory that could go stale.
+Dropping is done by bumping a generation number stored beside the pages: a
+cached page counts only if it was rendered in the current generation. A hit
+reads both in one round trip, and no app server keeps anything in its own
+memory that could go stale.
 """
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
+from django.db import transaction
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 
 GENERATION_KEY = "page-cache:generation"
 # A visitor with any of these cookies may see something personal (their name,
 # a message, a view-restricted page), so never serve or store a shared copy.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
-STORED_HEADERS = ("Content-Type", "Content-Language")
+PAGE_VIEW = "wagtail_serve"
 
 
 def current_generation(request=None) -> int:
-    """The generation every cached page and fragment is keyed on (read once per request)."""
+    """The generation pages and fragments are valid for (read once per request)."""
     generation = getattr(request, "_page_cache_generation", None)
     if generation is None:
         generation = cache.get_or_set(GENERATION_KEY, 1, timeout=None)
@@ -42,32 +46,40 @@ def get_or_set_fragment(request, name: str, compute):
     return value
 
 
-def invalidate(**kwargs) -> None:
-    """Forget every cached page (signal receivers call this with their own arguments)."""
+def _bump() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
         cache.set(GENERATION_KEY, 2, timeout=None)
 
 
-def _cache_key(request) -> str:
-    return (
-        f"page-cache:{current_generation(request)}:{request.get_host()}:{request.get_full_path()}"
-    )
+def invalidate(**kwargs) -> None:
+    """Forget every cached page (signal receivers call this with their own arguments)."""
+    _bump()
+    # Publishing signals fire inside the publishing transaction: a page rendered
+    # by another request before the commit still shows the old content, so bump
+    # once more when the change is visible to everyone.
+    transaction.on_commit(_bump)
+
+
+def _serves_pages(request) -> bool:
+    try:
+        return resolve(request.path_info).url_name == PAGE_VIEW
+    except Resolver404:
+        return False
 
 
 def _is_eligible(request) -> bool:
-    return request.method in ("GET", "HEAD") and not any(
-        name in request.COOKIES for name in PERSONAL_COOKIES
+    return (
+        request.method in ("GET", "HEAD")
+        and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
+        and _serves_pages(request)
     )
 
 
 def _is_storable(request, response) -> bool:
-    match = getattr(request, "resolver_match", None)
     return (
-        match is not None
-        and match.url_name == "wagtail_serve"
-        and response.status_code == 200
+        response.status_code == 200
         and not response.streaming
         and not response.cookies
         # A CSRF token in the page would be another visitor's token.
@@ -77,6 +89,8 @@ def _is_storable(request, response) -> bool:
 
 
 class PageCacheMiddleware:
+    """Answer anonymous page requests from the shared cache (after LocaleMiddleware)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -84,21 +98,26 @@ class PageCacheMiddleware:
         if not _is_eligible(request):
             return self.get_response(request)
         try:
-            key = _cache_key(request)
+            key = f"page-cache:page:{request.get_host()}:{request.get_full_path()}"
         except DisallowedHost:
             return self.get_response(request)
-        cached = cache.get(key)
-        if cached is not None:
-            content, headers = cached
-            response = HttpResponse(content)
-            for name, value in headers.items():
-                response[name] = value
+        found = cache.get_many([GENERATION_KEY, key])
+        if GENERATION_KEY in found:
+            request._page_cache_generation = found[GENERATION_KEY]
+        generation = current_generation(request)
+        cached = found.get(key)
+        if cached is not None and cached[0] == generation:
+            _, content, content_type = cached
+            response = HttpResponse(content, content_type=content_type)
             response["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
         if _is_storable(request, response):
-            headers = {name: response[name] for name in STORED_HEADERS if name in response}
-            cache.set(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
+            cache.set(
+                key,
+                (generation, response.content, response["Content-Type"]),
+                settings.PAGE_CACHE_SECONDS,
+            )
             response["X-Page-Cache"] = "miss"
         return response
 

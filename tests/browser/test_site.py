@@ -1,20 +1,13 @@
 """A visitor on a phone reads the home page, switches to English and searches."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo_site(live_server):
-    call_command("seed_demo", stdout=io.StringIO())
-    return live_server.url
+def demo_site(demo_server):
+    return demo_server
 
 
 def test_visitor_reads_switches_to_english_and_searches(phone, demo_site):
