@@ -54,3 +54,21 @@ def test_skip_link_moves_focus_to_the_content(phone, demo_site):
     assert focused == "Saltar al contenido"
     phone.keyboard.press("Enter")
     assert phone.evaluate("document.activeElement.id") == "main"
+
+
+def test_every_toolkit_module_fits_a_phone_screen(phone, demo_site):
+    phone.goto(demo_site + "/caja-de-herramientas/")
+    links = phone.locator("ol.cards a")
+    urls = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(urls) == 5
+    for url in urls:
+        phone.goto(demo_site + url)
+        assert phone.get_by_role("heading", level=1).is_visible()
+        overflow = phone.evaluate(
+            "[...document.querySelectorAll('main *')]"
+            ".filter(e => e.getBoundingClientRect().right > 361 && !e.closest('.table-scroll'))"
+            ".map(e => e.tagName + '.' + e.className)"
+        )
+        assert overflow == [], f"{url}: {overflow}"
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.csp_violations == []
