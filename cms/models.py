@@ -240,6 +240,15 @@ class SiteSettings(BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"),
+        max_length=20,
+        default="1",
+        help_text=_(
+            "Change it when the privacy notice changes in substance: every participant "
+            "will be asked to accept the new version at their next visit."
+        ),
+    )
 
     select_related = ["iom_logo", "ame_logo", "privacy_page"]
 
@@ -259,6 +268,7 @@ class SiteSettings(BaseSiteSetting):
                 FieldPanel("contact_email"),
                 FieldPanel("contact_phone"),
                 FieldPanel("privacy_page"),
+                FieldPanel("privacy_notice_version"),
             ],
             heading=_("Footer and contact"),
         ),

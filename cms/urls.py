@@ -20,6 +20,9 @@ if settings.DEBUG:
 # language and a cached page can never be served in the wrong one.
 urlpatterns += i18n_patterns(
     path("buscar/", views.search, name="search"),
+    # People and records live in lms; included by dotted path so cms never imports it.
+    path("", include("lms.urls")),
+    path("cuenta/", include("allauth.urls")),
     # Same pattern and name as Wagtail's page route, so reverse() and {% pageurl %} agree.
     re_path(r"^((?:[\w\-]+/)*)$", routing.serve, name="wagtail_serve"),
     path("", include(wagtail_urls)),

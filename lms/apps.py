@@ -6,3 +6,12 @@ class LmsConfig(AppConfig):
     name = "lms"
     verbose_name = _("Participants and records")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from allauth.account.signals import email_confirmed
+
+        from lms import signals
+
+        email_confirmed.connect(
+            signals.join_earlier_participant, dispatch_uid="lms_claim_participant"
+        )

@@ -35,3 +35,20 @@ def toolkit_page(toolkit_index):
     return ToolkitPageFactory(
         parent=toolkit_index, title="Diagnóstico territorial", slug="diagnostico"
     )
+
+
+@pytest.fixture
+def login_staff(client):
+    """Log a staff member in with a confirmed second factor, as the admin requires."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def login(user):
+        device = TOTPDevice.objects.create(user=user, name="Teléfono", confirmed=True)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return login

@@ -9,11 +9,10 @@ from cms.models import HomePage, StandardPage, ToolkitIndexPage, ToolkitPage
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        django_get_or_create = ("username",)
+        django_get_or_create = ("email",)
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"persona{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    email = factory.Sequence(lambda n: f"persona{n}@example.org")
     first_name = "María"
     last_name = "Quishpe"
     password = factory.django.Password("contrasena-segura-123")

@@ -74,3 +74,10 @@ def language_switcher(context):
         for code, name in settings.LANGUAGES
     ]
     return {"languages": languages}
+
+
+@register.inclusion_tag("includes/account_link.html", takes_context=True)
+def account_link(context):
+    """Log in or "my account": anonymous pages are shared, so this reads the user only here."""
+    request = context["request"]
+    return {"user": getattr(request, "user", None)}

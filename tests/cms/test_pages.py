@@ -120,8 +120,8 @@ def test_group_restricted_page_is_hidden_from_other_users(client, toolkit_page, 
     restriction = PageViewRestriction.objects.create(
         page=toolkit_page, restriction_type=PageViewRestriction.GROUPS
     )
-    restriction.groups.add(Group.objects.get(name="Moderators"))
-    user = django_user_model.objects.create_user("lector", password="x" * 12)
+    restriction.groups.add(Group.objects.get(name="Moderadores"))
+    user = django_user_model.objects.create_user("lector@example.org", password="x" * 12)
     client.force_login(user)
 
     response = client.get(toolkit_page.url)

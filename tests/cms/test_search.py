@@ -33,7 +33,9 @@ def test_login_restricted_page_never_appears_in_search(client, toolkit_index, dj
     PageViewRestriction.objects.create(page=secret, restriction_type=PageViewRestriction.LOGIN)
 
     assert "Remesas confidencial" not in search(client, "remesas")
-    client.force_login(django_user_model.objects.create_user("lector", password="x" * 12))
+    client.force_login(
+        django_user_model.objects.create_user("lector@example.org", password="x" * 12)
+    )
     assert "Remesas confidencial" not in search(client, "remesas")
 
 
@@ -52,7 +54,7 @@ def test_group_restricted_page_is_hidden(client, home):
     restriction = PageViewRestriction.objects.create(
         page=page, restriction_type=PageViewRestriction.GROUPS
     )
-    restriction.groups.add(Group.objects.get(name="Moderators"))
+    restriction.groups.add(Group.objects.get(name="Moderadores"))
 
     assert "Remesas de moderadores" not in search(client, "remesas")
 

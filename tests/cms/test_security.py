@@ -25,8 +25,8 @@ def test_public_pages_load_nothing_from_other_hosts(client, toolkit_page):
         assert attribute not in html
 
 
-def test_admin_gets_the_relaxed_policy_it_needs(client, db):
-    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+def test_admin_gets_the_relaxed_policy_it_needs(login_staff, db):
+    client = login_staff(UserFactory(is_superuser=True, is_staff=True))
     csp = client.get("/admin/")["Content-Security-Policy"]
     assert "'unsafe-inline'" in csp
     assert "frame-ancestors 'self'" in csp
@@ -36,4 +36,4 @@ def test_admin_gets_the_relaxed_policy_it_needs(client, db):
 def test_admin_requires_login(client, db, path):
     response = client.get(path)
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert "/cuenta/login/" in response["Location"]

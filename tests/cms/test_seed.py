@@ -44,5 +44,10 @@ def test_demo_seed_prints_the_demo_accounts(db):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert "admin" in out.getvalue()
-    assert "editora" in out.getvalue()
-    assert get_user_model().objects.get(username="editora").groups.filter(name="Editors").exists()
+    assert "editora@aula.example.org" in out.getvalue()
+    assert (
+        get_user_model()
+        .objects.get(email="editora@aula.example.org")
+        .groups.filter(name="Editores")
+        .exists()
+    )

@@ -17,5 +17,5 @@ class Command(BaseCommand):
         accounts = seed_accounts()
         self.stdout.write(self.style.SUCCESS(f"Sitio de demostración listo: {home.title}"))
         self.stdout.write(f"Cuentas de demostración (contraseña de todas: {DEMO_PASSWORD}):")
-        for username, role in accounts:
-            self.stdout.write(f"  {username:<10} {role}")
+        for email, role in accounts:
+            self.stdout.write(f"  {email:<32} {role}")

@@ -1,1 +1,0 @@
-"""People and records: participants, GADs, enrolments, workshops, attendance, certificates."""

@@ -1,0 +1,9 @@
+"""Participants' privacy rights (LOPDP)."""
+
+
+class ConsentMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

@@ -1,0 +1,12 @@
+class LmsError(Exception):
+    """A business rule said no. `code` is stable, for views to branch on."""
+
+    code = "error"
+
+    def __init__(self, message: str = "", **details):
+        super().__init__(message or self.code)
+        self.details = details
+
+
+class DuplicateParticipantError(LmsError):
+    code = "duplicate_participant"

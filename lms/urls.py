@@ -1,0 +1,14 @@
+from django.urls import path
+
+from lms.views import accounts
+from lms.views.privacy import urlpatterns as privacy_urls
+from lms.views.two_factor import urlpatterns as two_factor_urls
+
+app_name = "lms"
+
+urlpatterns = [
+    path("cuenta/perfil/", accounts.profile, name="profile"),
+    path("cuenta/gad/buscar/", accounts.gad_search, name="gad_search"),
+    *two_factor_urls,
+    *privacy_urls,
+]
