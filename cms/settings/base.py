@@ -65,7 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
 ]
+# Widgets render with the project's templates (templates/lms/widgets/...).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -168,6 +171,9 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "lms.forms.ParticipantSignupForm"
 ACCOUNT_ADAPTER = "lms.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Aula: "
+# Failed logins per email and address are django-axes' job (below); allauth only
+# keeps a generous per-address ceiling against password spraying.
+ACCOUNT_RATE_LIMITS = {"login_failed": "60/m/ip"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
 # Staff (trainers, editors, managers) confirm a TOTP code before any admin or
@@ -182,7 +188,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
-AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "lms.security.login_identifier"
 # Behind a proxy the client's address is in X-Forwarded-For: set
 # AXES_PROXY_COUNT to the number of proxies in front of the app servers.
 AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0")) or None

@@ -127,3 +127,7 @@ class Participant(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    @property
+    def has_account(self) -> bool:
+        return self.user_id is not None

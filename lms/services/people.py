@@ -121,3 +121,17 @@ def record_consent(*, participant: Participant, version: str) -> Participant:
     participant.consent_at = timezone.now()
     participant.save(update_fields=["consent_version", "consent_at", "updated_at"])
     return participant
+
+
+def change_email(*, participant: Participant, email: str) -> Participant:
+    """Correct the email of a person without an account (with one, the login email rules)."""
+    email = email.strip().lower()
+    if participant.user_id is not None:
+        raise ValueError("The email of a participant with an account is the account's email.")
+    if email and Participant.objects.with_email(email).exclude(pk=participant.pk).exists():
+        raise DuplicateParticipantError(
+            "A participant with this email already exists.", email=email
+        )
+    participant.email = email
+    participant.save(update_fields=["email", "updated_at"])
+    return participant
