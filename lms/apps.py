@@ -15,3 +15,7 @@ class LmsConfig(AppConfig):
         email_confirmed.connect(
             signals.join_earlier_participant, dispatch_uid="lms_claim_participant"
         )
+
+        from lms.checks import register_checks
+
+        register_checks()

@@ -20,3 +20,4 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
+STAFF_TWO_FACTOR_REQUIRED = True  # no environment override: staff always confirm a second factor

@@ -68,6 +68,9 @@ class Migration(migrations.Migration):
         ("cms", "0003_sitesettings_privacy_notice_version"),
         ("wagtailadmin", "0001_create_admin_access_permissions"),
         ("wagtailcore", "0098_apitoken"),
+        # Wagtail grants image and document rights to "Editors" by name: rename after.
+        ("wagtaildocs", "0014_alter_document_file_size"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -1,8 +1,10 @@
 """Every write to participants and their accounts goes through these functions."""
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from lms import roles
 from lms.models import GAD, Participant
 from lms.services.errors import DuplicateParticipantError
 
@@ -32,6 +34,8 @@ def register_participant(
     # A person a trainer added earlier may already hold this email: the new
     # record waits without it until the email is confirmed (claim_participant).
     taken = Participant.objects.with_email(user.email).exists()
+    participants, _ = Group.objects.get_or_create(name=roles.PARTICIPANT)
+    user.groups.add(participants)
     return Participant.objects.create(
         user=user,
         email="" if taken else user.email,

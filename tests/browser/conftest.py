@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -50,7 +51,9 @@ def demo_server(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
         "DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite3'}",
         "MEDIA_ROOT": str(workdir / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        # Emails land as files the tests read (confirmation links).
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(workdir / "mail"),
     }
 
     def manage(*args):
@@ -79,7 +82,7 @@ def demo_server(tmp_path_factory):
                 time.sleep(0.2)
         else:
             pytest.fail("the demo server did not start")
-        yield url
+        yield SimpleNamespace(url=url, database=workdir / "demo.sqlite3", mail=workdir / "mail")
     finally:
         server.terminate()
         server.wait(timeout=10)

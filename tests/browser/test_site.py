@@ -7,7 +7,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo_site(demo_server):
-    return demo_server
+    return demo_server.url
 
 
 def test_visitor_reads_switches_to_english_and_searches(phone, demo_site):

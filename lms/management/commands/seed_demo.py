@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from cms.demo import seed_site
-from lms.demo import DEMO_PASSWORD, seed_accounts
+from lms.demo import DEMO_PARTICIPANT_EMAIL, DEMO_PASSWORD, seed_accounts, seed_people
+from lms.demo_two_factor import DEMO_TOTP_SECRET, seed_staff_devices
 
 
 class Command(BaseCommand):
@@ -15,7 +17,15 @@ class Command(BaseCommand):
             )
         home = seed_site()
         accounts = seed_accounts()
+        seed_staff_devices(
+            get_user_model().objects.filter(email__in=[email for email, _ in accounts])
+        )
+        seed_people(added_by=get_user_model().objects.get(email=accounts[2][0]))
+        accounts.append((DEMO_PARTICIPANT_EMAIL, "Participantes"))
         self.stdout.write(self.style.SUCCESS(f"Sitio de demostración listo: {home.title}"))
         self.stdout.write(f"Cuentas de demostración (contraseña de todas: {DEMO_PASSWORD}):")
         for email, role in accounts:
             self.stdout.write(f"  {email:<32} {role}")
+        self.stdout.write(
+            f"Clave TOTP del personal de demostración (segundo factor): {DEMO_TOTP_SECRET}"
+        )

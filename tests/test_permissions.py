@@ -1,0 +1,103 @@
+"""Who may open what: every role against every protected URL.
+
+Add a row for each URL a feature adds. "ok" means the page opens (200);
+"login" means an anonymous visitor is sent to log in; "elsewhere" means the
+page sends the user on (a staff account without a participant profile is
+sent to complete it); "denied" means a
+logged-in user without the right is turned away (403, or Wagtail's redirect
+to its dashboard with a message) and sees none of the page's data.
+"""
+
+import pytest
+from django.urls import reverse
+
+from lms import roles
+from lms.models import GAD
+from lms.services.people import register_participant
+from tests.factories import UserFactory
+
+ROLES = ["anonymous", "participant", "trainer", "editor", "manager", "superuser"]
+
+
+def site_settings_url():
+    from wagtail.models import Site
+
+    return reverse(
+        "wagtailsettings:edit",
+        args=("cms", "sitesettings", Site.objects.get(is_default_site=True).pk),
+    )
+
+
+# url (or callable), then the expected outcome per role, in ROLES order.
+MATRIX = [
+    ("/", ["ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("/cuenta/perfil/", ["login", "ok", "ok", "ok", "ok", "ok"]),
+    ("/cuenta/mis-datos/", ["login", "ok", "ok", "ok", "ok", "ok"]),
+    ("/cuenta/mis-datos/descargar.json", ["login", "ok", *["elsewhere"] * 4]),
+    ("/cuenta/mis-datos/descargar.csv", ["login", "ok", *["elsewhere"] * 4]),
+    ("/cuenta/eliminar/", ["login", "ok", "ok", "ok", "ok", "ok"]),
+    ("/cuenta/consentimiento/", ["login", "ok", *["elsewhere"] * 4]),
+    ("/admin/", ["login", "denied", "ok", "ok", "ok", "ok"]),
+    ("/admin/pages/", ["login", "denied", "denied", "ok", "denied", "ok"]),
+    ("/admin/images/", ["login", "denied", "denied", "ok", "denied", "ok"]),
+    ("/admin/documents/", ["login", "denied", "denied", "ok", "denied", "ok"]),
+    (site_settings_url, ["login", "denied", "denied", "ok", "denied", "ok"]),
+    ("/admin/participants/", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (lambda: reverse("participants:add"), ["login", "denied", "ok", "denied", "ok", "ok"]),
+    ("/admin/participants/?export=csv", ["login", "denied", "denied", "denied", "ok", "ok"]),
+    ("/admin/gads/", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (lambda: reverse("gads:add"), ["login", "denied", "denied", "denied", "ok", "ok"]),
+    ("/admin/users/", ["login", "denied", "denied", "denied", "denied", "ok"]),
+    ("/admin/groups/", ["login", "denied", "denied", "denied", "denied", "ok"]),
+]
+
+
+@pytest.fixture
+def users(db):
+    pedernales = GAD.objects.get(code="1317")
+    participant = UserFactory(email="participante@example.org")
+    register_participant(
+        user=participant, full_name="Rosa Mero", gad=pedernales, sex="female", consent_version="1"
+    )
+    return {
+        "participant": participant,
+        "trainer": UserFactory(email="capacitador@example.org", groups=[roles.TRAINER]),
+        "editor": UserFactory(email="editora@example.org", groups=[roles.EDITOR]),
+        "manager": UserFactory(email="gestora@example.org", groups=[roles.MANAGER]),
+        "superuser": UserFactory(email="admin@example.org", is_superuser=True, is_staff=True),
+    }
+
+
+def row_id(url):
+    return (
+        url if isinstance(url, str) else url.__name__ if url.__name__ != "<lambda>" else "add view"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"), MATRIX, ids=[f"{i}:{row_id(row[0])}" for i, row in enumerate(MATRIX)]
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, login_staff, users, home, role, url, expected):
+    url = url() if callable(url) else url
+    outcome = expected[ROLES.index(role)]
+    if role == "participant":
+        client.force_login(users[role])
+    elif role != "anonymous":
+        login_staff(users[role])
+
+    response = client.get(url)
+
+    if outcome == "ok":
+        assert response.status_code == 200, f"{role} should open {url}"
+    elif outcome == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/cuenta/login/")
+    elif outcome == "elsewhere":
+        assert response.status_code == 302
+        assert not response["Location"].startswith(("/cuenta/login/", url))
+    else:
+        assert response.status_code in (302, 403), f"{role} must not open {url}"
+        if response.status_code == 302:
+            assert not response["Location"].startswith(url)
+        assert b"participante@example.org" not in response.content
