@@ -19,3 +19,6 @@ class LmsConfig(AppConfig):
         from lms.checks import register_checks
 
         register_checks()
+
+        # Features register their personal-data exporters and anonymisers on import.
+        import lms.services.learning  # noqa: F401

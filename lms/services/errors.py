@@ -10,3 +10,23 @@ class LmsError(Exception):
 
 class DuplicateParticipantError(LmsError):
     code = "duplicate_participant"
+
+
+class EnrolmentClosedError(LmsError):
+    code = "enrolment_closed"
+
+
+class NotEnrolledError(LmsError):
+    code = "not_enrolled"
+
+
+class StepLockedError(LmsError):
+    code = "step_locked"
+
+
+class AttemptLimitError(LmsError):
+    code = "attempt_limit"
+
+
+class AttemptClosedError(LmsError):
+    code = "attempt_closed"
