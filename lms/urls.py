@@ -1,7 +1,9 @@
 from django.urls import path
 
 from lms.views import accounts
+from lms.views.learning import urlpatterns as learning_urls
 from lms.views.privacy import urlpatterns as privacy_urls
+from lms.views.quiz import urlpatterns as quiz_urls
 from lms.views.two_factor import urlpatterns as two_factor_urls
 
 app_name = "lms"
@@ -11,4 +13,6 @@ urlpatterns = [
     path("cuenta/gad/buscar/", accounts.gad_search, name="gad_search"),
     *two_factor_urls,
     *privacy_urls,
+    *learning_urls,
+    *quiz_urls,
 ]

@@ -52,3 +52,41 @@ def login_staff(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def course(home):
+    """A course of two lessons and a quiz (all required), in that order."""
+    from tests.factories import (
+        CourseIndexPageFactory,
+        CoursePageFactory,
+        LessonPageFactory,
+        QuizPageFactory,
+    )
+
+    index = CourseIndexPageFactory(parent=home)
+    course = CoursePageFactory(
+        parent=index, title="Movilidad humana en el PDOT", slug="movilidad-pdot"
+    )
+    LessonPageFactory(parent=course, title="Conceptos", slug="conceptos")
+    LessonPageFactory(parent=course, title="Diagnóstico", slug="diagnostico")
+    QuizPageFactory(parent=course, title="Evaluación final", slug="evaluacion")
+    return course
+
+
+@pytest.fixture
+def official(db):
+    """A GAD official with an account and a participant profile (Pedernales)."""
+    from lms.models import GAD
+    from lms.services.people import register_participant
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="funcionaria@pedernales.gob.ec")
+    register_participant(
+        user=user,
+        full_name="Rosa Mero",
+        gad=GAD.objects.get(code="1317"),
+        sex="female",
+        consent_version="1",
+    )
+    return user

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cms.models import HomePage, StandardPage, ToolkitIndexPage, ToolkitPage
+from courses.models import CourseIndexPage, CoursePage, LessonPage, QuizPage
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -61,3 +62,67 @@ class StandardPageFactory(wagtail_factories.PageFactory):
     title = factory.Sequence(lambda n: f"Página {n}")
     slug = factory.Sequence(lambda n: f"pagina-{n}")
     intro = "Una página del sitio."
+
+
+class CourseIndexPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = CourseIndexPage
+
+    title = "Cursos"
+    slug = "cursos"
+    show_in_menus = True
+
+
+class CoursePageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = CoursePage
+
+    title = factory.Sequence(lambda n: f"Curso {n}")
+    slug = factory.Sequence(lambda n: f"curso-{n}")
+    summary = "Un curso sobre movilidad humana y planificación local."
+    estimated_hours = 4
+
+
+class LessonPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = LessonPage
+
+    title = factory.Sequence(lambda n: f"Lección {n}")
+    slug = factory.Sequence(lambda n: f"leccion-{n}")
+    estimated_minutes = 10
+    body = factory.LazyFunction(lambda: [("paragraph", "<p>Contenido de la lección.</p>")])
+
+
+def single_choice(
+    prompt="¿Qué documento ordena el territorio cantonal?",
+    right="El PDOT",
+    wrong=("El POA", "El PAC"),
+):
+    return {
+        "prompt": f"<p>{prompt}</p>",
+        "options": [{"text": right, "correct": True, "feedback": "Correcto."}]
+        + [{"text": text, "correct": False, "feedback": ""} for text in wrong],
+        "feedback": "El PDOT ordena el territorio.",
+    }
+
+
+class QuizPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = QuizPage
+
+    title = factory.Sequence(lambda n: f"Evaluación {n}")
+    slug = factory.Sequence(lambda n: f"evaluacion-{n}")
+    pass_mark = 70
+    questions = factory.LazyFunction(
+        lambda: [
+            ("single_choice", single_choice()),
+            (
+                "true_false",
+                {
+                    "prompt": "<p>El diagnóstico es la primera parte del PDOT.</p>",
+                    "answer": "true",
+                    "feedback": "",
+                },
+            ),
+        ]
+    )

@@ -1,0 +1,1 @@
+"""Wagtail hooks for course steps: access checks and visit recording."""

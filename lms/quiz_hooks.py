@@ -1,0 +1,1 @@
+"""Wagtail hooks for quiz pages."""

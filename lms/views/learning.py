@@ -1,0 +1,3 @@
+"""Self-paced course pages for participants: enrolment, progress, Mi aprendizaje."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Taking quizzes: attempts, answers saved as the participant goes, submission."""
+
+urlpatterns = []
