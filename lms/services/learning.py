@@ -122,7 +122,7 @@ def complete_step(*, enrolment: Enrolment, step: Page) -> Enrolment:
 @transaction.atomic
 def refresh_progress(*, enrolment: Enrolment) -> Enrolment:
     """Recount this enrolment's required steps done; complete the course when all are."""
-    enrolment = Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment.pk)
+    enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrolment.pk)
     course = enrolment.course
     required = list(
         Page.objects.child_of(course)
@@ -224,7 +224,7 @@ def save_answers(*, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
 @transaction.atomic
 def submit_attempt(*, attempt: QuizAttempt, answers: dict | None = None) -> QuizAttempt:
     """Grade the attempt once; a second submission returns the first result unchanged."""
-    attempt = QuizAttempt.objects.select_for_update().select_related("enrolment").get(pk=attempt.pk)
+    attempt = QuizAttempt.objects.select_for_update(of=("self",)).select_related("enrolment").get(pk=attempt.pk)
     if attempt.is_submitted:
         return attempt
     if answers:
