@@ -120,3 +120,37 @@ def seed_people(added_by):
             email = f"demo{index:02d}@{gads[code].name.lower().replace(' ', '')}.gob.ec"
             email = "".join(c for c in email if c.isascii())
             add_participant(email=email, added_by=added_by, **fields)
+
+
+# How far each demo participant (by position in DEMO_PEOPLE) has gone in the demo course:
+# the number of steps done in course order, and whether they end with the course complete.
+DEMO_PROGRESS = {0: 2, 1: 0, 2: "all", 3: 1, 4: 4, 5: "all", 6: 3, 8: 1, 10: 5}
+
+
+def seed_learning(course):
+    """Enrol demo participants in the demo course at different stages (idempotent)."""
+    from courses.demo import correct_answer
+    from courses.models import QuizPage
+    from lms.models import Participant, QuizAttempt
+    from lms.services.learning import complete_step, enrol, start_attempt, submit_attempt
+
+    people = {
+        p.full_name: p
+        for p in Participant.objects.filter(full_name__in=[row[0] for row in DEMO_PEOPLE])
+    }
+    steps = list(course.steps())
+    for index, done in DEMO_PROGRESS.items():
+        participant = people.get(DEMO_PEOPLE[index][0])
+        if participant is None:
+            continue
+        enrolment = enrol(participant=participant, course=course)
+        todo = steps if done == "all" else steps[:done]
+        for step in todo:
+            if isinstance(step, QuizPage):
+                if QuizAttempt.objects.filter(enrolment=enrolment, quiz=step).exists():
+                    continue
+                attempt = start_attempt(enrolment=enrolment, quiz=step)
+                answers = {q["id"]: correct_answer(q) for q in attempt.questions}
+                submit_attempt(attempt=attempt, answers=answers)
+            else:
+                complete_step(enrolment=enrolment, step=step)

@@ -8,6 +8,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from cms.models import HomePage, ToolkitPage
+from courses.models import CoursePage, LessonPage, QuizPage
+from lms.models import Enrolment, Participant, QuizAttempt, StepProgress
 
 
 def counts():
@@ -18,6 +20,10 @@ def counts():
         get_document_model().objects.count(),
         get_user_model().objects.count(),
         Site.objects.count(),
+        Participant.objects.count(),
+        Enrolment.objects.count(),
+        StepProgress.objects.count(),
+        QuizAttempt.objects.count(),
     )
 
 
@@ -51,3 +57,19 @@ def test_demo_seed_prints_the_demo_accounts(db):
         .groups.filter(name="Editores")
         .exists()
     )
+
+
+def test_demo_seed_adds_a_spanish_course_and_people_at_different_stages(db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+    course = CoursePage.objects.get()
+    assert LessonPage.objects.child_of(course).count() >= 5
+    quizzes = QuizPage.objects.child_of(course)
+    assert quizzes.count() == 2
+    for quiz in quizzes:
+        assert {q["type"] for q in quiz.question_bank()} == {
+            "single_choice", "multiple_choice", "true_false", "short_answer", "matching", "ordering",
+        }  # fmt: skip
+    stages = set(Enrolment.objects.values_list("progress_percent", flat=True))
+    assert 0 in stages and 100 in stages and len(stages) >= 4
+    assert Participant.objects.filter(gad__is_pilot=True).values("gad").distinct().count() == 5

@@ -3,7 +3,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from cms.demo import seed_site
-from lms.demo import DEMO_PARTICIPANT_EMAIL, DEMO_PASSWORD, seed_accounts, seed_people
+from courses.demo import seed_course
+from lms.demo import (
+    DEMO_PARTICIPANT_EMAIL,
+    DEMO_PASSWORD,
+    seed_accounts,
+    seed_learning,
+    seed_people,
+)
 from lms.demo_two_factor import DEMO_TOTP_SECRET, seed_staff_devices
 
 
@@ -21,6 +28,7 @@ class Command(BaseCommand):
             get_user_model().objects.filter(email__in=[email for email, _ in accounts])
         )
         seed_people(added_by=get_user_model().objects.get(email=accounts[2][0]))
+        seed_learning(seed_course(home))
         accounts.append((DEMO_PARTICIPANT_EMAIL, "Participantes"))
         self.stdout.write(self.style.SUCCESS(f"Sitio de demostración listo: {home.title}"))
         self.stdout.write(f"Cuentas de demostración (contraseña de todas: {DEMO_PASSWORD}):")
