@@ -65,7 +65,7 @@ class HomePage(SitePage):
                 "page",
                 blocks.PageChooserBlock(
                     label=_("Page"),
-                    page_type=["cms.ToolkitPage", "cms.StandardPage"],
+                    page_type=["cms.ToolkitPage", "cms.StandardPage", "courses.CoursePage"],
                 ),
             )
         ],

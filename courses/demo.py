@@ -448,7 +448,7 @@ COURSE_SLUG = "movilidad-humana-en-el-pdot"
 
 
 def seed_course(home):
-    """The course catalogue and the demo course; returns the course."""
+    """The course catalogue and the demo course, featured on the home page; returns the course."""
     index = _child(
         home,
         CourseIndexPage,
@@ -460,6 +460,15 @@ def seed_course(home):
     existing = index.get_children().filter(slug=COURSE_SLUG).first()
     if existing:
         return existing.specific
+    course = _create_course(index)
+    featured = [block["value"] for block in home.featured.raw_data]
+    if course.pk not in featured:
+        home.featured = [("page", course), *[("page", block.value) for block in home.featured]]
+        _publish(home)
+    return course
+
+
+def _create_course(index):
     course = CoursePage(
         slug=COURSE_SLUG,
         title="Movilidad humana en el PDOT: curso básico",
