@@ -15,6 +15,7 @@ import http.client
 import itertools
 import math
 import os
+import re
 import resource
 import secrets
 import signal
@@ -25,7 +26,9 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -38,6 +41,13 @@ GOAL_RATIO = 0.5
 FLOOR = "floor"
 CACHED_PAGE = "toolkit"
 TOOLKIT_PATH = "/caja-de-herramientas/diagnostico-movilidad-humana-en-el-territorio/"
+# A logged-in participant reading a lesson: never cached, gated, and it records the visit.
+LESSON = "enrolled lesson"
+LESSON_GOAL_RATIO = 0.15
+# The demo participant account that `seed_demo` creates (its password is printed by seed_demo).
+PARTICIPANT_EMAIL = "participante@aula.example.org"
+PARTICIPANT_PASSWORD = "aula-demo-2026"  # noqa: S105 - a throwaway demo account
+LOGIN_PATH = "/cuenta/login/"
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class Target:
     # A query string unique to each request gives every request its own page-cache
     # key (the key is the full path), so each one renders the page.
     unique_query: bool = False
+    # Sent with the session cookie of a logged-in participant (one login per connection).
+    logged_in: bool = False
 
 
 TARGETS = (
@@ -55,6 +67,47 @@ TARGETS = (
     Target(CACHED_PAGE, TOOLKIT_PATH),
     Target("toolkit uncached", TOOLKIT_PATH, unique_query=True),
 )
+
+# Run with `manage.py shell -c` after seed_demo: makes sure the demo participant is
+# enrolled in a course (creating a small one if the demo has none yet) and prints the
+# address of a lesson they may open.
+LESSON_SETUP = f"""
+from django.contrib.auth import get_user_model
+from cms.models import HomePage
+from courses.models import CourseIndexPage, CoursePage, LessonPage
+from lms.models import Enrolment, Participant, StepProgress
+from lms.services.learning import enrol
+
+participant = Participant.objects.get(user__email="{PARTICIPANT_EMAIL}")
+course = CoursePage.objects.live().order_by("path").first()
+if course is None:
+    home = HomePage.objects.first()
+    index = CourseIndexPage.objects.first() or home.add_child(
+        instance=CourseIndexPage(title="Cursos", slug="cursos")
+    )
+    course = index.add_child(instance=CoursePage(
+        title="Curso de prueba", slug="curso-de-prueba", summary="Un curso para medir."
+    ))
+    text = "<p>" + "La movilidad humana en el territorio y la planificación local. " * 40 + "</p>"
+    for n in range(1, 6):
+        course.add_child(instance=LessonPage(
+            title=f"Lección {{n}}", slug=f"leccion-{{n}}", body=[("paragraph", text)]
+        ))
+enrolment = Enrolment.objects.filter(participant=participant, course=course).first()
+if enrolment is None or not enrolment.is_active:
+    trainer = get_user_model().objects.filter(is_superuser=True).first()
+    enrolment = enrol(participant=participant, course=course, enrolled_by=trainer)
+done = set(
+    StepProgress.objects.filter(enrolment=enrolment, completed_at__isnull=False)
+    .values_list("step_id", flat=True)
+)
+for step in course.get_children().live().specific().order_by("path"):
+    if isinstance(step, LessonPage):
+        print("LESSON_PATH=" + step.url)
+        break
+    if step.required and step.pk not in done:
+        break
+"""
 
 
 @dataclass
@@ -125,26 +178,35 @@ def bench_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str) -> None:
+def manage(env: dict[str, str], *args: str) -> str:
     command = [sys.executable, "manage.py", *args]
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         print(done.stdout + done.stderr, file=sys.stderr)
-        raise SystemExit(f"bench: `manage.py {' '.join(args)}` failed")
+        raise SystemExit(f"bench: `manage.py {args[0]}` failed")
+    return done.stdout
 
 
-def build_site(env: dict[str, str]) -> None:
+def build_site(env: dict[str, str]) -> str:
+    """Build the site; return the path of a lesson the demo participant may open."""
     steps = (
         ("migrate", "--noinput", "-v0"),
         ("createcachetable",),
         ("collectstatic", "--noinput", "-v0"),
         # Its output lists demo passwords, which have no place in a benchmark report.
         ("seed_demo",),
+        ("shell", "-c", LESSON_SETUP),
     )
+    output = ""
     for step in steps:
         started = time.perf_counter()
-        manage(env, *step)
-        print(f"  {step[0]:<18} {time.perf_counter() - started:5.1f} s")
+        output = manage(env, *step)
+        label = "enrolled lesson" if step[0] == "shell" else step[0]
+        print(f"  {label:<18} {time.perf_counter() - started:5.1f} s")
+    found = re.search(r"^LESSON_PATH=(\S+)$", output, re.MULTILINE)
+    if not found:
+        raise SystemExit("bench: found no lesson for the demo participant")
+    return found.group(1)
 
 
 # --- The server -----------------------------------------------------------------
@@ -218,12 +280,58 @@ def log_tail(log_path: Path, lines: int = 30) -> str:
 # --- The client -----------------------------------------------------------------
 
 
-def fetch(connection: http.client.HTTPConnection, path: str) -> tuple[int, int, bool]:
+def fetch(
+    connection: http.client.HTTPConnection, path: str, cookie: str = ""
+) -> tuple[int, int, bool]:
     """Status, body size and whether the page cache answered, reading the body to the end."""
-    connection.request("GET", path)
+    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
     response = connection.getresponse()
     body = response.read()
     return response.status, len(body), response.getheader("X-Page-Cache") == "hit"
+
+
+def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        for name, morsel in SimpleCookie(header).items():
+            jar[name] = morsel.value
+
+
+def log_in(port: int) -> str:
+    """Log the demo participant in as a browser does (CSRF token, then POST); return the cookies."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+    jar: dict[str, str] = {}
+    try:
+        connection.request("GET", LOGIN_PATH)
+        response = connection.getresponse()
+        page = response.read().decode()
+        _cookies(response, jar)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if response.status != 200 or token is None:
+            raise SystemExit(f"bench: the login page answered {response.status}")
+        form = urlencode(
+            {
+                "csrfmiddlewaretoken": token.group(1),
+                "login": PARTICIPANT_EMAIL,
+                "password": PARTICIPANT_PASSWORD,
+            }
+        )
+        connection.request(
+            "POST",
+            LOGIN_PATH,
+            body=form,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        _cookies(response, jar)
+    finally:
+        connection.close()
+    if response.status != 302 or not any("session" in name for name in jar):
+        raise SystemExit(f"bench: logging in as {PARTICIPANT_EMAIL} failed ({response.status})")
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
 class Load:
@@ -231,11 +339,15 @@ class Load:
 
     unique = itertools.count()  # shared by every run so no query string repeats
 
-    def __init__(self, port: int, target: Target, total: int, concurrency: int):
+    def __init__(
+        self, port: int, target: Target, total: int, concurrency: int, sessions: list[str]
+    ):
         self.port = port
         self.target = target
         self.total = total
         self.concurrency = concurrency
+        # One logged-in session per connection, made before the clock starts.
+        self.sessions = sessions if target.logged_in else [""] * concurrency
         self.issued = itertools.count()
         self.result = Result(target.label)
         self.lock = threading.Lock()
@@ -246,7 +358,10 @@ class Load:
         return self.target.path
 
     def run(self) -> Result:
-        threads = [threading.Thread(target=self.drive) for _ in range(self.concurrency)]
+        threads = [
+            threading.Thread(target=self.drive, args=(self.sessions[i],))
+            for i in range(self.concurrency)
+        ]
         cpu_before, started = client_cpu_seconds(), time.perf_counter()
         for thread in threads:
             thread.start()
@@ -256,7 +371,7 @@ class Load:
         self.result.client_cpu = client_cpu_seconds() - cpu_before
         return self.result
 
-    def drive(self) -> None:
+    def drive(self, cookie: str) -> None:
         # Fresh connections per run: an idle keep-alive connection left over from
         # the previous URL may have been closed by the server in between.
         connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
@@ -266,7 +381,7 @@ class Load:
             while next(self.issued) < self.total:
                 started = time.perf_counter()
                 try:
-                    status, length, hit = fetch(connection, self.path())
+                    status, length, hit = fetch(connection, self.path(), cookie)
                 except (OSError, http.client.HTTPException) as error:
                     status, length, hit = None, 0, False
                     first_error = first_error or repr(error)
@@ -297,12 +412,13 @@ def client_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def warm_up(port: int, requests: int, concurrency: int) -> int:
+def warm_up(port, targets, requests: int, concurrency: int, sessions) -> int:
     errors = 0
-    for target in TARGETS:
+    for target in targets:
         # Each worker's first requests load templates, translations and the cached
         # page itself; none of that is what a busy server does.
-        result = Load(port, target, min(requests, WARMUP_REQUESTS), concurrency).run()
+        load = Load(port, target, min(requests, WARMUP_REQUESTS), concurrency, sessions)
+        result = load.run()
         errors += result.errors
         if result.errors:
             print(f"  warm-up {target.label}: {result.errors} errors ({result.first_error})")
@@ -314,15 +430,15 @@ def round_shares(requests: int, rounds: int) -> list[int]:
     return [requests // rounds + (i < requests % rounds) for i in range(rounds)]
 
 
-def measure(port: int, requests: int, concurrency: int, rounds: int) -> list[Result]:
+def measure(port, targets, requests: int, concurrency: int, rounds: int, sessions) -> list[Result]:
     # Interleaving the URLs in rounds spreads any drift in the machine's load (other
     # processes, CPU frequency) over all of them instead of favouring whichever ran first.
-    totals = {target.label: Result(target.label) for target in TARGETS}
+    totals = {target.label: Result(target.label) for target in targets}
     shares = round_shares(requests, rounds)
     for number, share in enumerate(shares, start=1):
         started = time.perf_counter()
-        for target in TARGETS:
-            totals[target.label].add(Load(port, target, share, concurrency).run())
+        for target in targets:
+            totals[target.label].add(Load(port, target, share, concurrency, sessions).run())
         print(f"  round {number}/{len(shares)} {time.perf_counter() - started:6.1f} s")
     return list(totals.values())
 
@@ -351,13 +467,22 @@ def format_table(results: list[Result]) -> str:
 
 def format_goal(results: list[Result]) -> str:
     by_label = {r.label: r for r in results}
-    floor_rate, page_rate = by_label[FLOOR].rate, by_label[CACHED_PAGE].rate
-    ratio = page_rate / floor_rate if floor_rate else 0.0
-    verdict = "holds" if ratio >= GOAL_RATIO else "does NOT hold"
-    return (
-        f"Goal: anonymous toolkit page (cached) >= {GOAL_RATIO:.2f} x floor: {verdict} "
-        f"({page_rate:.1f} / {floor_rate:.1f} req/s = {ratio:.2f})"
-    )
+    floor_rate = by_label[FLOOR].rate
+    lines = []
+    for label, goal, name in (
+        (CACHED_PAGE, GOAL_RATIO, "anonymous toolkit page (cached)"),
+        (LESSON, LESSON_GOAL_RATIO, "enrolled participant's lesson"),
+    ):
+        if label not in by_label:
+            continue
+        page_rate = by_label[label].rate
+        ratio = page_rate / floor_rate if floor_rate else 0.0
+        verdict = "holds" if ratio >= goal else "does NOT hold"
+        lines.append(
+            f"Goal: {name} >= {goal:.2f} x floor: {verdict} "
+            f"({page_rate:.1f} / {floor_rate:.1f} req/s = {ratio:.2f})"
+        )
+    return "\n".join(lines)
 
 
 def print_report(results: list[Result], args: argparse.Namespace) -> None:
@@ -388,16 +513,19 @@ def main(argv=None) -> int:
         workdir = Path(tmp)
         env = bench_environment(workdir)
         print("Building the site:")
-        build_site(env)
+        lesson_path = build_site(env)
+        targets = (*TARGETS, Target(LESSON, lesson_path, logged_in=True))
         port, log_path = free_port(), workdir / "gunicorn.log"
         server = start_server(env, port, args.worker_class, log_path)
         try:
             if not wait_until_ready(server, port):
                 print(f"bench: gunicorn did not answer on {HOST}:{port}\n{log_tail(log_path)}")
                 return 2
-            print(f"Measuring (gunicorn on {HOST}:{port}):")
-            warmup_errors = warm_up(port, args.requests, args.concurrency)
-            results = measure(port, args.requests, args.concurrency, args.rounds)
+            # One login per client connection, reused by every run of the lesson.
+            sessions = [log_in(port) for _ in range(args.concurrency)]
+            print(f"Measuring (gunicorn on {HOST}:{port}; lesson {lesson_path}):")
+            warmup_errors = warm_up(port, targets, args.requests, args.concurrency, sessions)
+            results = measure(port, targets, args.requests, args.concurrency, args.rounds, sessions)
         finally:
             stop_server(server)
         print_report(results, args)

@@ -9,9 +9,11 @@ class LmsConfig(AppConfig):
 
     def ready(self):
         from allauth.account.signals import email_confirmed
+        from django.contrib.auth.signals import user_logged_in
 
         from lms import signals
 
+        user_logged_in.connect(signals.remember_staff_role, dispatch_uid="lms_remember_staff_role")
         email_confirmed.connect(
             signals.join_earlier_participant, dispatch_uid="lms_claim_participant"
         )

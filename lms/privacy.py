@@ -10,6 +10,7 @@ from django.urls import Resolver404, resolve, reverse
 from wagtail.models import Page
 
 from cms.models import SiteSettings
+from cms.page_cache import get_or_set_fragment
 from lms.models import Participant
 from lms.services.people import current_privacy_version
 
@@ -53,17 +54,22 @@ def privacy_notice(request) -> PrivacyNotice:
     """The current privacy notice and its version, read once per request."""
     notice = getattr(request, "_privacy_notice", None)
     if notice is None:
-        site_settings = SiteSettings.objects.select_related("privacy_page").order_by("pk").first()
-        if site_settings is None:
-            notice = PrivacyNotice(version=current_privacy_version(), page=None)
-        else:
-            page = site_settings.privacy_page
-            notice = PrivacyNotice(
-                version=site_settings.privacy_notice_version,
-                page=page if page is not None and page.live else None,
-            )
+        # Shared by every request until the next publish or settings change
+        # (cms.page_cache drops fragments then), so a logged-in page pays no query.
+        notice = get_or_set_fragment(request, "privacy-notice", _read_privacy_notice)
         request._privacy_notice = notice
     return notice
+
+
+def _read_privacy_notice() -> PrivacyNotice:
+    site_settings = SiteSettings.objects.select_related("privacy_page").order_by("pk").first()
+    if site_settings is None:
+        return PrivacyNotice(version=current_privacy_version(), page=None)
+    page = site_settings.privacy_page
+    return PrivacyNotice(
+        version=site_settings.privacy_notice_version,
+        page=page if page is not None and page.live else None,
+    )
 
 
 def _without_language(path: str) -> str:

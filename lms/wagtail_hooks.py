@@ -1,6 +1,7 @@
 from wagtail import hooks
 
 # Hooks of each feature live beside it; importing them here registers them.
+import lms.viewsets_learning  # noqa: F401
 from lms import learning_hooks, quiz_hooks  # noqa: F401
 from lms.viewsets import PeopleViewSetGroup, gad_chooser_viewset
 

@@ -12,6 +12,16 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _spanish():
+    """Each test starts in Spanish: a request to /en/ leaves English active in the thread."""
+    from django.utils import translation
+
+    translation.activate("es")
+    yield
+    translation.activate("es")
+
+
 @pytest.fixture
 def home(db):
     """A home page as the default site's root, as the demo and production have."""

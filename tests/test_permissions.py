@@ -5,7 +5,8 @@ Add a row for each URL a feature adds. "ok" means the page opens (200);
 page sends the user on (a staff account without a participant profile is
 sent to complete it); "denied" means a
 logged-in user without the right is turned away (403, or Wagtail's redirect
-to its dashboard with a message) and sees none of the page's data.
+to its dashboard with a message) and sees none of the page's data;
+"not_allowed" means the URL only takes a POST (405 to a GET, for everyone).
 """
 
 import pytest
@@ -26,6 +27,28 @@ def site_settings_url():
         "wagtailsettings:edit",
         args=("cms", "sitesettings", Site.objects.get(is_default_site=True).pk),
     )
+
+
+def course_url():
+    """A course closed to self-enrolment, built on first use (the matrix starts from a home page)."""
+    from cms.models import HomePage
+    from courses.models import CoursePage
+    from tests.factories import CourseIndexPageFactory, CoursePageFactory, LessonPageFactory
+
+    course = CoursePage.objects.filter(slug="curso-matriz").first()
+    if course is None:
+        index = CourseIndexPageFactory(parent=HomePage.objects.get())
+        course = CoursePageFactory(parent=index, slug="curso-matriz", self_enrolment=False)
+        LessonPageFactory(parent=course, slug="leccion-matriz")
+    return course.url
+
+
+def lesson_url():
+    return f"{course_url()}leccion-matriz/"
+
+
+def catalogue_url():
+    return course_url().rsplit("/", 2)[0] + "/"
 
 
 # url (or callable), then the expected outcome per role, in ROLES order.
@@ -49,6 +72,18 @@ MATRIX = [
     (lambda: reverse("gads:add"), ["login", "denied", "denied", "denied", "ok", "ok"]),
     ("/admin/users/", ["login", "denied", "denied", "denied", "denied", "ok"]),
     ("/admin/groups/", ["login", "denied", "denied", "denied", "denied", "ok"]),
+    # Self-paced courses: the catalogue and course pages are public; a lesson needs an
+    # enrolment (nobody in this matrix is enrolled, so everyone is sent to the course page).
+    (catalogue_url, ["ok"] * 6),
+    (course_url, ["ok"] * 6),
+    (lesson_url, ["login", *["elsewhere"] * 5]),
+    ("/aprendizaje/", ["login", "ok", "ok", "ok", "ok", "ok"]),
+    (lambda: reverse("lms:enrol", args=[1]), ["not_allowed"] * 6),
+    (lambda: reverse("lms:leave", args=[1]), ["not_allowed"] * 6),
+    (lambda: reverse("lms:complete_step", args=[1, 2]), ["not_allowed"] * 6),
+    # The course progress report: trainers and managers (view participants), read-only.
+    ("/admin/avance-cursos/", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (lambda: reverse("learning_report:enrol_gad"), ["login", "denied", "ok", "denied", "ok", "ok"]),
 ]
 
 
@@ -93,6 +128,8 @@ def test_permission_matrix(client, login_staff, users, home, role, url, expected
     elif outcome == "login":
         assert response.status_code == 302
         assert response["Location"].startswith("/cuenta/login/")
+    elif outcome == "not_allowed":
+        assert response.status_code == 405
     elif outcome == "elsewhere":
         assert response.status_code == 302
         assert not response["Location"].startswith(("/cuenta/login/", url))

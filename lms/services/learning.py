@@ -1,16 +1,18 @@
 """Enrolment, progress and quizzes: every write to learning records goes through here.
 
-Query counts matter: a lesson view records its visit in two statements, and
-completing a step or grading a quiz costs a fixed number of queries whatever
-the size of the course or the participant's history.
+Query counts matter: a lesson view records its visit in one statement (two when
+the enrolment's last activity is more than a few minutes old), and completing a
+step or grading a quiz costs a fixed number of queries whatever the size of the
+course or the participant's history.
 """
 
 import random
 import secrets
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -33,6 +35,8 @@ course_completed = Signal()
 
 MAX_ANSWER_LENGTH = 2000
 MAX_ANSWERS = 500
+# "Last activity" is for trainers' reports: a lesson view refreshes it at most this often.
+ACTIVITY_RESOLUTION = timedelta(minutes=5)
 
 
 @transaction.atomic
@@ -50,13 +54,19 @@ def enrol(*, participant: Participant, course: CoursePage, enrolled_by=None) -> 
     if not created and not enrolment.is_active:
         enrolment.status = Enrolment.Status.ACTIVE
         enrolment.save(update_fields=["status"])
+        # The course may have changed while the participant was away.
+        return refresh_progress(enrolment=enrolment)
     if created:
-        refresh_progress(enrolment=enrolment)
+        enrolment = refresh_progress(enrolment=enrolment)
     return enrolment
 
 
+@transaction.atomic
 def enrol_gad(*, gad, course: CoursePage, enrolled_by) -> int:
-    """Enrol every active participant of a GAD; return how many enrolments were new."""
+    """Enrol every active participant of a GAD not enrolled yet; return how many were new.
+
+    People who left the course are not enrolled again: leaving was their choice.
+    """
     people = Participant.objects.active().filter(gad=gad).exclude(enrolments__course=course)
     created = 0
     for participant in people:
@@ -78,70 +88,85 @@ def active_enrolment(*, participant: Participant | None, course_id: int) -> Enro
     return Enrolment.objects.active().filter(participant=participant, course_id=course_id).first()
 
 
-def record_visit(*, enrolment: Enrolment, step: Page) -> None:
-    """Note that the participant opened a step (two statements at most)."""
-    now = timezone.now()
-    updated = StepProgress.objects.filter(enrolment=enrolment, step_id=step.pk).update(
-        views=F("views") + 1, last_viewed_at=now
+def _upsert_progress(*, enrolment_id: int, step_id: int, now, completed: bool) -> None:
+    """Create or update the step's progress row in one statement, whoever got there first.
+
+    Two tabs opening the same step at once both land here: the unique constraint
+    makes the second an update instead of an error, with no extra read or savepoint.
+    """
+    table = connection.ops.quote_name(StepProgress._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    if completed:
+        on_conflict = f"completed_at = COALESCE({table}.completed_at, excluded.completed_at)"
+    else:
+        on_conflict = f"views = {table}.views + 1, last_viewed_at = excluded.last_viewed_at"
+    # Only the table name is interpolated, from the model's own metadata.
+    sql = (
+        f"INSERT INTO {table} "  # noqa: S608
+        "(enrolment_id, step_id, views, first_viewed_at, last_viewed_at, completed_at) "
+        "VALUES (%s, %s, 1, %s, %s, %s) "
+        f"ON CONFLICT (enrolment_id, step_id) DO UPDATE SET {on_conflict}"
     )
-    if not updated:
-        try:
-            with transaction.atomic():
-                StepProgress.objects.create(
-                    enrolment=enrolment,
-                    step_id=step.pk,
-                    views=1,
-                    first_viewed_at=now,
-                    last_viewed_at=now,
-                )
-        except IntegrityError:  # two tabs opened the step at once
-            StepProgress.objects.filter(enrolment=enrolment, step_id=step.pk).update(
-                views=F("views") + 1, last_viewed_at=now
-            )
-    Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [enrolment_id, step_id, when, when, when if completed else None])
 
 
-@transaction.atomic
+def record_visit(*, enrolment: Enrolment, step: Page) -> None:
+    """Note that the participant opened a step; the enrolment's last activity to 5 minutes."""
+    now = timezone.now()
+    _upsert_progress(enrolment_id=enrolment.pk, step_id=step.pk, now=now, completed=False)
+    last = enrolment.last_activity_at
+    if last is None or now - last >= ACTIVITY_RESOLUTION:
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+        enrolment.last_activity_at = now
+
+
+# No savepoint when nested (a passing quiz submission): a failure undoes the caller's writes too.
+@transaction.atomic(savepoint=False)
 def complete_step(*, enrolment: Enrolment, step: Page) -> Enrolment:
     """Mark a step done (once) and bring the enrolment's progress up to date."""
     if not enrolment.is_active:
         raise NotEnrolledError("Enrol in the course to record progress.")
-    now = timezone.now()
-    progress, created = StepProgress.objects.get_or_create(
-        enrolment=enrolment,
-        step_id=step.pk,
-        defaults={"completed_at": now, "first_viewed_at": now, "last_viewed_at": now, "views": 1},
-    )
-    if not created and progress.completed_at is None:
-        StepProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
-            completed_at=now
-        )
+    _upsert_progress(enrolment_id=enrolment.pk, step_id=step.pk, now=timezone.now(), completed=True)
     return refresh_progress(enrolment=enrolment)
 
 
-@transaction.atomic
+# No savepoint of its own: a failure here must undo the caller's writes too.
+@transaction.atomic(savepoint=False)
 def refresh_progress(*, enrolment: Enrolment) -> Enrolment:
     """Recount this enrolment's required steps done; complete the course when all are."""
-    enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrolment.pk)
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("course")
+        .get(pk=enrolment.pk)
+    )
     course = enrolment.course
-    required = list(
+    steps = (
         Page.objects.child_of(course)
         .live()
         .filter(Q(lessonpage__required=True) | Q(quizpage__required=True))
+        .annotate(
+            done=Exists(
+                StepProgress.objects.filter(
+                    enrolment=enrolment, step=OuterRef("pk"), completed_at__isnull=False
+                )
+            )
+        )
         .order_by("path")
-        .values_list("pk", flat=True)
+        .values_list("pk", "done")
     )
-    done = set(
-        StepProgress.objects.filter(
-            enrolment=enrolment, step_id__in=required, completed_at__isnull=False
-        ).values_list("step_id", flat=True)
-    )
+    required, done = [], set()
+    for pk, is_done in steps:
+        required.append(pk)
+        if is_done:
+            done.add(pk)
     enrolment.required_steps = len(required)
     enrolment.completed_steps = len(done)
-    enrolment.progress_percent = 100 if not required else (100 * len(done)) // len(required)
+    # A course without required steps is not finished by enrolling in it.
+    enrolment.progress_percent = (100 * len(done)) // len(required) if required else 0
     enrolment.next_step_id = next((pk for pk in required if pk not in done), None)
     enrolment.last_activity_at = timezone.now()
-    just_completed = enrolment.completed_at is None and required and len(done) == len(required)
+    just_completed = enrolment.completed_at is None and bool(required) and done == set(required)
     if just_completed:
         enrolment.completed_at = timezone.now()
         enrolment.completion_reason = "required_steps"
@@ -224,7 +249,11 @@ def save_answers(*, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
 @transaction.atomic
 def submit_attempt(*, attempt: QuizAttempt, answers: dict | None = None) -> QuizAttempt:
     """Grade the attempt once; a second submission returns the first result unchanged."""
-    attempt = QuizAttempt.objects.select_for_update(of=("self",)).select_related("enrolment").get(pk=attempt.pk)
+    attempt = (
+        QuizAttempt.objects.select_for_update(of=("self",))
+        .select_related("enrolment")
+        .get(pk=attempt.pk)
+    )
     if attempt.is_submitted:
         return attempt
     if answers:

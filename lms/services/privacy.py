@@ -139,7 +139,9 @@ def _delete_user(user) -> None:
 def delete_participant(*, participant: Participant) -> Participant:
     """Erase a person: their records stay only as anonymous counts by GAD, sex and age band."""
     participant = (
-        Participant.objects.select_for_update(of=("self",)).select_related("user").get(pk=participant.pk)
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=participant.pk)
     )
     if participant.anonymised_at is not None:
         return participant

@@ -82,7 +82,9 @@ def demo_server(tmp_path_factory):
                 time.sleep(0.2)
         else:
             pytest.fail("the demo server did not start")
-        yield SimpleNamespace(url=url, database=workdir / "demo.sqlite3", mail=workdir / "mail")
+        yield SimpleNamespace(
+            url=url, database=workdir / "demo.sqlite3", mail=workdir / "mail", env=env
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)
