@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import translate_url
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from wagtail.models import Site
 
@@ -81,3 +82,21 @@ def account_link(context):
     """Log in or "my account": anonymous pages are shared, so this reads the user only here."""
     request = context["request"]
     return {"user": getattr(request, "user", None)}
+
+
+@register.simple_tag(takes_context=True)
+def page_body(context, page, field="body"):
+    """A page's StreamField, rendered once per published revision and language, then shared.
+
+    Logged-in visitors (lessons) get no page cache; the body is the costly part
+    of their page and the same for everyone, so it is kept like the menu.
+    """
+    request = context["request"]
+
+    def render():
+        return str(getattr(page, field).render_as_block(context.flatten()))
+
+    if getattr(request, "is_preview", False) or not page.live_revision_id:
+        return mark_safe(render())  # noqa: S308 - an editor's draft is never shared
+    key = f"body:{page.pk}:{page.live_revision_id}:{field}:{get_language()}"
+    return mark_safe(get_or_set_fragment(request, key, render))  # noqa: S308 - rendered by our own templates

@@ -155,3 +155,32 @@ def test_uncached_toolkit_page_runs_at_most_six_queries(
         response = client.get(toolkit_page.url, {"desde": "portada"})
 
     assert response["X-Page-Cache"] == "miss"
+
+
+def test_page_body_fragment_follows_each_published_revision(client, course):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    from courses.models import LessonPage
+
+    lesson = LessonPage.objects.get(slug="conceptos")
+    lesson.course.open_reading = True
+    lesson.course.save_revision().publish()
+    assert "Contenido de la lección." in client.get(lesson.url).content.decode()
+
+    lesson.body = [("paragraph", "<p>Texto corregido.</p>")]
+    lesson.save_revision().publish()
+    html = client.get(lesson.url).content.decode()
+
+    assert "Texto corregido." in html
+    assert "Contenido de la lección." not in html
+    lesson.body = [("paragraph", "<p>Borrador sin publicar.</p>")]
+    lesson.save_revision()
+    assert "Borrador sin publicar." not in client.get(lesson.url).content.decode()
+
+    # An editor's preview renders the draft, never the shared published copy.
+    draft = lesson.get_latest_revision_as_object()
+    request = RequestFactory().get(lesson.url)
+    request.is_preview = True
+    template = Template("{% load site_tags %}{% page_body page %}")
+    assert "Borrador sin publicar." in template.render(Context({"request": request, "page": draft}))
