@@ -8,9 +8,15 @@ cannot answer with certainty (aliases, routable sub-paths, unknown paths) goes
 to Wagtail's router unchanged.
 """
 
+from django.core.exceptions import DisallowedHost
 from django.db.models import Exists, OuterRef
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.views import serve as wagtail_serve
+
+from cms.page_cache import get_or_set_fragment
+
+# Cached in place of None, which the cache cannot tell from a miss.
+MISSING = "missing"
 
 
 def _url_path_prefixes(root_url_path: str, path: str) -> list[str]:
@@ -20,20 +26,43 @@ def _url_path_prefixes(root_url_path: str, path: str) -> list[str]:
     return prefixes
 
 
-def fast_route(request, path: str):
-    """The Wagtail route result for `path`, or None when Wagtail's router should decide."""
-    site = Site.find_for_request(request)
-    if site is None:
+def _site(request):
+    """The request's site, shared through the cache until the next publish or site change."""
+    try:
+        key = f"site:{request.get_host()}"
+    except DisallowedHost:
+        return Site.find_for_request(request)
+    site = get_or_set_fragment(request, key, lambda: Site.find_for_request(request) or MISSING)
+    if site == MISSING:
         return None
+    request._wagtail_site = site  # where Site.find_for_request keeps it for the request
+    return site
+
+
+def _chain(site, path: str):
+    """The page at `path` and its ancestors up to the site root, or None if any is missing."""
     prefixes = _url_path_prefixes(site.root_page.url_path, path)
-    chain = {
+    found = {
         page.url_path: page
         for page in Page.objects.filter(url_path__in=prefixes).annotate(
             restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk")))
         )
     }
-    pages = [chain.get(prefix) for prefix in prefixes]
+    pages = [found.get(prefix) for prefix in prefixes]
     if any(page is None or page.alias_of_id for page in pages) or not pages[-1].live:
+        return MISSING
+    return pages
+
+
+def fast_route(request, path: str):
+    """The Wagtail route result for `path`, or None when Wagtail's router should decide."""
+    site = _site(request)
+    if site is None:
+        return None
+    # The chain is the same for everyone until the next publish, move or new
+    # restriction (all of which drop the shared fragments), so it is kept there.
+    pages = get_or_set_fragment(request, f"route:{site.pk}:{path}", lambda: _chain(site, path))
+    if pages == MISSING:
         return None
     page = pages[-1].specific
     page._route_ancestors = pages[:-1]
