@@ -32,6 +32,9 @@ LANGUAGE_PREFIX = re.compile(
 )
 
 
+CONSENT_SESSION_KEY = "aula_consent_version"
+
+
 @dataclass(frozen=True)
 class PrivacyNotice:
     version: str
@@ -122,10 +125,15 @@ class ConsentMiddleware:
             return False
         if not _wants_html(request) or not request.user.is_authenticated:
             return False
+        notice = privacy_notice(request)
+        # Once this session has seen the person accept the current version, later
+        # pages need not load the participant again to know it.
+        if request.session.get(CONSENT_SESSION_KEY) == notice.version:
+            return False
         participant = participant_for(request)
         if participant is None:
             return False
-        notice = privacy_notice(request)
         if participant.consent_version == notice.version:
+            request.session[CONSENT_SESSION_KEY] = notice.version
             return False
         return not _is_allowed(request, notice)

@@ -131,9 +131,16 @@ class Learning:
     """A person and a course: their enrolment (if any) and the steps they have done."""
 
     outline: CourseOutline
-    participant: Participant | None = None
+    request: object = field(default=None, repr=False)
     enrolment: Enrolment | None = None
     done: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def participant(self) -> Participant | None:
+        """Loaded only when a page needs the person (a lesson view does not)."""
+        if self.request is None or not self.request.user.is_authenticated:
+            return None
+        return participant_for(self.request)
 
     @property
     def is_enrolled(self) -> bool:
@@ -194,9 +201,9 @@ class Learning:
         )
 
 
-def _enrolment_with_done(participant: Participant, outline: CourseOutline):
+def _enrolment_with_done(user_id: int, outline: CourseOutline):
     """The person's enrolment in the course and the ids of its steps they completed (one query)."""
-    enrolments = Enrolment.objects.filter(participant=participant, course_id=outline.id)
+    enrolments = Enrolment.objects.filter(participant__user_id=user_id, course_id=outline.id)
     if not outline.steps:
         return enrolments.first(), frozenset()
     rows = list(
@@ -223,10 +230,9 @@ def learning_for(request, course_id: int) -> Learning | None:
         if outline is None:
             cache[course_id] = None
         else:
-            participant = participant_for(request)
-            learning = Learning(outline=outline, participant=participant)
-            if participant is not None:
-                learning.enrolment, learning.done = _enrolment_with_done(participant, outline)
+            learning = Learning(outline=outline, request=request)
+            if request.user.is_authenticated:
+                learning.enrolment, learning.done = _enrolment_with_done(request.user.pk, outline)
             cache[course_id] = learning
     return cache[course_id]
 

@@ -7,13 +7,13 @@ request does: session, user, the middleware's reads, routing, the visit recorded
 Where a lesson GET's queries go (warm caches, as in production after the first visit):
 
   session, user ................................. 2  (Django)
-  participant ................................... 1  (lms.privacy.ConsentMiddleware)
   specific page ................................. 1  (cms.routing; site and ancestors are cached)
   enrolment with the steps done ................. 1  (lms.views.learning, one JOIN)
   visit recorded ................................ 1  (one INSERT … ON CONFLICT)
 
-The privacy notice version comes from the shared cache, and whether to show
-Wagtail's user bar from the session (set at login), so neither costs a query.
+The privacy notice version comes from the shared cache; whether the person
+accepted it, and whether to show Wagtail's user bar, from the session: none of
+them costs a query, and a lesson never loads the participant row itself.
 
 The course outline (titles, URLs, order, required flags) comes from the shared
 cache until the next publish. The enrolment's "last activity" is refreshed at
@@ -34,10 +34,10 @@ from lms.services.learning import enrol
 from tests.factories import CourseIndexPageFactory, CoursePageFactory, LessonPageFactory
 from tests.lms.factories import gad
 
-# Session, user, participant (consent check), specific page: 4 that every logged-in
-# page pays (the site and the page's ancestors come from the shared cache until the
-# next publish); then the enrolment with its done steps and the visit: 2.
-LESSON_GET = 6
+# Session, user, specific page: 3 that every logged-in page pays (the site and the
+# page's ancestors come from the shared cache until the next publish); then the
+# enrolment with its done steps and the visit: 2.
+LESSON_GET = 5
 # The five-minute "last activity" refresh.
 LESSON_GET_AFTER_A_PAUSE = LESSON_GET + 1
 LESSON_GET_BUDGET = 8
