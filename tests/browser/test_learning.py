@@ -99,6 +99,8 @@ def test_new_official_completes_a_course_despite_a_dropped_connection(
     phone.get_by_text(re.compile("Sin conexión")).wait_for()
     attempt_url = phone.url
     phone.context.set_offline(False)
+    # Back online, the page sends what was kept on the phone by itself.
+    phone.locator("[data-quiz-status]").get_by_text("Guardado", exact=True).wait_for()
 
     phone.goto(attempt_url)  # coming back later: nothing typed offline is lost
     assert phone.get_by_label("Verdadero").is_checked()
