@@ -16,6 +16,15 @@ from cms.blocks import INLINE_FEATURES, ContentBlock
 TOOLKIT_PAGE_SIZE = 12
 
 
+def tags_used_by(pages, tagged_items: str):
+    """The tags of these pages, for a listing's tag filter (`tagged_items`: the through model's lookup)."""
+    return (
+        Tag.objects.filter(**{f"{tagged_items}__content_object__in": pages})
+        .distinct()
+        .order_by("name")
+    )
+
+
 class SitePage(Page):
     """Base of every page type: knows its ancestors and restrictions when the router did."""
 
@@ -144,11 +153,7 @@ class ToolkitIndexPage(SitePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         modules = self.modules()
-        tags = (
-            Tag.objects.filter(cms_toolkitpagetag_items__content_object__in=modules)
-            .distinct()
-            .order_by("name")
-        )
+        tags = tags_used_by(modules, "cms_toolkitpagetag_items")
         active_tag = request.GET.get("etiqueta", "")
         if active_tag:
             modules = modules.filter(tags__slug=active_tag)

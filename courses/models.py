@@ -9,14 +9,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
-from taggit.models import Tag, TaggedItemBase
+from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import INLINE_FEATURES, ContentBlock
-from cms.models import SitePage
+from cms.models import SitePage, tags_used_by
 from courses.blocks import QuestionStreamBlock
 
 
@@ -36,11 +36,7 @@ class CourseIndexPage(SitePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         courses = self.courses()
-        context["tags"] = (
-            Tag.objects.filter(courses_coursepagetag_items__content_object__in=courses)
-            .distinct()
-            .order_by("name")
-        )
+        context["tags"] = tags_used_by(courses, "courses_coursepagetag_items")
         context["active_tag"] = request.GET.get("etiqueta", "")
         context["active_level"] = request.GET.get("nivel", "")
         if context["active_tag"]:
