@@ -121,6 +121,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Write-ahead logging lets pages be read while a visit is recorded, and a
+        # commit no longer waits for the disk twice; a writer waits for another
+        # instead of failing at once, and takes its lock when its transaction starts.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Every app server must see the same cache (rendered pages, rate limits), so the
