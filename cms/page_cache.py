@@ -6,11 +6,22 @@ default cache, which every app server shares (database or Redis), and the whole
 page cache is dropped whenever anything that appears on pages changes: a
 publish, an unpublish, a move, a deletion or a change to the site settings.
 
-Dropping is done by bumping a generation number stored beside the pages: a
+Dropping is done by replacing a generation token stored beside the pages: a
 cached page counts only if it was rendered in the current generation. A hit
-reads both in one round trip, and no app server keeps anything in its own
-memory that could go stale.
+reads both in one round trip.
+
+Fragments (menus, routes, page bodies) are keyed by the generation, so a
+fragment never changes under its key. Each app server therefore also keeps the
+fragments it used last in a small memory of its own: the generation is still
+read from the shared cache on every request, so a publish anywhere makes every
+server's memory unreachable at once, and nothing can go stale. Tokens are random
+rather than a counter, so a flushed shared cache never brings back an old key.
 """
+
+import pickle
+import secrets
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,33 +35,75 @@ GENERATION_KEY = "page-cache:generation"
 # a message, a view-restricted page), so never serve or store a shared copy.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 PAGE_VIEW = "wagtail_serve"
+# How many fragments each process keeps in memory (they are small: ids, short HTML).
+LOCAL_FRAGMENTS = 512
 
 
-def current_generation(request=None) -> int:
+def _new_generation() -> str:
+    return secrets.token_hex(8)
+
+
+def current_generation(request=None) -> str:
     """The generation pages and fragments are valid for (read once per request)."""
     generation = getattr(request, "_page_cache_generation", None)
     if generation is None:
-        generation = cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+        generation = cache.get_or_set(GENERATION_KEY, _new_generation, timeout=None)
         if request is not None:
             request._page_cache_generation = generation
     return generation
 
 
+class _LocalFragments:
+    """A bounded, thread-safe memory of pickled fragments, most recently used last.
+
+    Values are kept pickled so that no two requests ever share a mutable object.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            data = self._items.get(key)
+            if data is None:
+                return None
+            self._items.move_to_end(key)
+        return pickle.loads(data)  # noqa: S301 - pickled by this process in put()
+
+    def put(self, key: str, value) -> None:
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._items[key] = data
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+local_fragments = _LocalFragments(LOCAL_FRAGMENTS)
+
+
 def get_or_set_fragment(request, name: str, compute):
     """A piece of site chrome (menu, footer) shared by all pages until the next publish."""
     key = f"fragment:{current_generation(request)}:{name}"
+    value = local_fragments.get(key)
+    if value is not None:
+        return value
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+    local_fragments.put(key, value)
     return value
 
 
 def _bump() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+    cache.set(GENERATION_KEY, _new_generation(), timeout=None)
 
 
 def invalidate(**kwargs) -> None:
@@ -123,12 +176,14 @@ class PageCacheMiddleware:
 
 
 def connect_invalidation() -> None:
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_migrate, post_save
     from wagtail.models import PageViewRestriction, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     from cms.models import SiteSettings
 
+    # Every deploy migrates: a new release may shape pages and fragments differently.
+    post_migrate.connect(_invalidate_after_migrate, dispatch_uid="page_cache_migrated")
     page_published.connect(invalidate, dispatch_uid="page_cache_published")
     page_unpublished.connect(invalidate, dispatch_uid="page_cache_unpublished")
     post_page_move.connect(invalidate, dispatch_uid="page_cache_moved")
@@ -147,6 +202,22 @@ def connect_invalidation() -> None:
         post_delete.connect(
             invalidate, sender=model, dispatch_uid=f"page_cache_del_{model.__name__}"
         )
+
+
+def _invalidate_after_migrate(sender, app_config, using, **kwargs) -> None:
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+    from django.db import connections
+
+    if app_config.label != "cms":  # once per migrate run, not once per app
+        return
+    backend = caches["default"]
+    # On a fresh database the cache table does not exist yet (createcachetable comes next).
+    if isinstance(backend, DatabaseCache) and backend._table not in (
+        connections[using].introspection.table_names()
+    ):
+        return
+    _bump()
 
 
 def _invalidate_on_page_delete(sender, instance, **kwargs) -> None:

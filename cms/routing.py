@@ -36,6 +36,10 @@ def _site(request):
     if site == MISSING:
         return None
     request._wagtail_site = site  # where Site.find_for_request keeps it for the request
+    # Where page URLs look for the sites' root paths (Wagtail would read its own cache key).
+    request._wagtail_cached_site_root_paths = get_or_set_fragment(
+        request, "site-root-paths", Site.get_site_root_paths
+    )
     return site
 
 
@@ -51,6 +55,9 @@ def _chain(site, path: str):
     pages = [found.get(prefix) for prefix in prefixes]
     if any(page is None or page.alias_of_id for page in pages) or not pages[-1].live:
         return MISSING
+    # Kept as its specific type, so serving it costs no further query.
+    pages[-1] = pages[-1].specific
+    pages[-1].restricted = found[prefixes[-1]].restricted
     return pages
 
 
@@ -64,7 +71,7 @@ def fast_route(request, path: str):
     pages = get_or_set_fragment(request, f"route:{site.pk}:{path}", lambda: _chain(site, path))
     if pages == MISSING:
         return None
-    page = pages[-1].specific
+    page = pages[-1]
     page._route_ancestors = pages[:-1]
     if len(pages) > 1:
         page._cached_parent_obj = pages[-2]  # read by treebeard's get_parent()

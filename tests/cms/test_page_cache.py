@@ -84,3 +84,48 @@ def test_cache_works_on_the_shared_database_backend(client, toolkit_page, settin
         assert client.get(toolkit_page.url)["X-Page-Cache"] == "hit"
         toolkit_page.save_revision().publish()
         assert client.get(toolkit_page.url)["X-Page-Cache"] == "miss"
+
+
+def test_a_publish_elsewhere_makes_every_remembered_fragment_unreachable(rf, db):
+    """Each process keeps fragments in memory; the shared generation still decides."""
+    from django.core.cache import cache
+
+    from cms import page_cache
+
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return {"items": [len(computed)]}
+
+    first = page_cache.get_or_set_fragment(rf.get("/"), "menu:test", compute)
+    # Another app server's memory holds the same key; emptying the shared cache
+    # here shows the value now comes from this process's memory.
+    cache.delete(f"fragment:{page_cache.current_generation()}:menu:test")
+    again = page_cache.get_or_set_fragment(rf.get("/"), "menu:test", compute)
+    assert again == first == {"items": [1]}
+    assert again is not first  # never one mutable object shared by two requests
+
+    page_cache.invalidate()  # what a publish on any server does
+    after = page_cache.get_or_set_fragment(rf.get("/"), "menu:test", compute)
+    assert after == {"items": [2]}
+
+
+def test_a_flushed_shared_cache_never_brings_back_an_old_generation(rf):
+    from django.core.cache import cache
+
+    from cms import page_cache
+
+    before = page_cache.current_generation()
+    cache.clear()
+    assert page_cache.current_generation() != before
+
+
+def test_migrating_starts_a_new_generation(db):
+    from django.core.management import call_command
+
+    from cms import page_cache
+
+    before = page_cache.current_generation()
+    call_command("migrate", verbosity=0)
+    assert page_cache.current_generation() != before

@@ -34,10 +34,10 @@ from lms.services.learning import enrol
 from tests.factories import CourseIndexPageFactory, CoursePageFactory, LessonPageFactory
 from tests.lms.factories import gad
 
-# Session, user, specific page: 3 that every logged-in page pays (the site and the
-# page's ancestors come from the shared cache until the next publish); then the
-# enrolment with its done steps and the visit: 2.
-LESSON_GET = 5
+# Session and user: 2 that every logged-in page pays (the site, the page with its
+# ancestors and the course outline come from the shared cache until the next
+# publish); then the enrolment with its done steps and the visit: 2.
+LESSON_GET = 4
 # The five-minute "last activity" refresh.
 LESSON_GET_AFTER_A_PAUSE = LESSON_GET + 1
 LESSON_GET_BUDGET = 8
