@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -88,6 +88,22 @@ def active_enrolment(*, participant: Participant | None, course_id: int) -> Enro
     return Enrolment.objects.active().filter(participant=participant, course_id=course_id).first()
 
 
+def _require_step_of(enrolment: Enrolment, step: Page) -> None:
+    """Refuse a step of another course, whatever the caller checked (at most one query)."""
+    parent = getattr(step, "_cached_parent_obj", None)  # set by the router and by get_parent()
+    if parent is not None:
+        belongs = parent.pk == enrolment.course_id
+    else:
+        course = Page.objects.filter(pk=enrolment.course_id)
+        belongs = Page.objects.filter(
+            pk=step.pk,
+            path__startswith=Subquery(course.values("path")),
+            depth=Subquery(course.values("depth")) + 1,
+        ).exists()
+    if not belongs:
+        raise NotEnrolledError("This step belongs to another course.")
+
+
 def _upsert_progress(*, enrolment_id: int, step_id: int, now, completed: bool) -> None:
     """Create or update the step's progress row in one statement, whoever got there first.
 
@@ -121,12 +137,17 @@ def record_visit(*, enrolment: Enrolment, step: Page) -> None:
         enrolment.last_activity_at = now
 
 
-# No savepoint when nested (a passing quiz submission): a failure undoes the caller's writes too.
-@transaction.atomic(savepoint=False)
 def complete_step(*, enrolment: Enrolment, step: Page) -> Enrolment:
     """Mark a step done (once) and bring the enrolment's progress up to date."""
     if not enrolment.is_active:
         raise NotEnrolledError("Enrol in the course to record progress.")
+    _require_step_of(enrolment, step)
+    return _complete_step(enrolment=enrolment, step=step)
+
+
+# No savepoint when nested (a passing quiz submission): a failure undoes the caller's writes too.
+@transaction.atomic(savepoint=False)
+def _complete_step(*, enrolment: Enrolment, step: Page) -> Enrolment:
     _upsert_progress(enrolment_id=enrolment.pk, step_id=step.pk, now=timezone.now(), completed=True)
     return refresh_progress(enrolment=enrolment)
 
@@ -186,11 +207,16 @@ def refresh_progress(*, enrolment: Enrolment) -> Enrolment:
     return enrolment
 
 
-@transaction.atomic
 def start_attempt(*, enrolment: Enrolment, quiz: QuizPage) -> QuizAttempt:
     """Resume the open attempt or start a new one, within the quiz's attempt limit."""
     if not enrolment.is_active:
         raise NotEnrolledError("Enrol in the course to take its quizzes.")
+    _require_step_of(enrolment, quiz)
+    return _start_attempt(enrolment=enrolment, quiz=quiz)
+
+
+@transaction.atomic
+def _start_attempt(*, enrolment: Enrolment, quiz: QuizPage) -> QuizAttempt:
     # Locking the enrolment serialises starts by the same person (two tabs, a double tap).
     Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
     attempts = QuizAttempt.objects.filter(enrolment=enrolment, quiz=quiz)

@@ -589,3 +589,33 @@ def test_editors_may_not_enrol_a_gad(client, login_staff, course):
 
     assert response.status_code in (302, 403)
     assert not Enrolment.objects.exists()
+
+
+def test_services_refuse_a_step_of_another_course(enrolled, course):
+    """The views check the course; the services check it again for any other caller."""
+    from wagtail.models import Page
+
+    from lms.services.errors import NotEnrolledError
+    from lms.services.learning import complete_step
+
+    other = CoursePageFactory(parent=course.get_parent(), slug="otro-curso")
+    foreign = LessonPageFactory(parent=other, slug="leccion-ajena")
+
+    with pytest.raises(NotEnrolledError):
+        complete_step(enrolment=enrolled, step=foreign)
+    with pytest.raises(NotEnrolledError):  # as the view passes it: only the primary key
+        complete_step(enrolment=enrolled, step=Page(pk=foreign.pk))
+    with pytest.raises(NotEnrolledError):  # the course itself is not one of its steps
+        complete_step(enrolment=enrolled, step=Page(pk=course.pk))
+    assert not StepProgress.objects.filter(step=foreign).exists()
+
+    own_quiz = QuizPage.objects.get(slug="evaluacion")
+    assert start_attempt(enrolment=enrolled, quiz=own_quiz).enrolment == enrolled
+    quiz_elsewhere = other.add_child(
+        instance=QuizPage(title="Evaluación ajena", slug="evaluacion-ajena", questions=[])
+    )
+    with pytest.raises(NotEnrolledError):
+        start_attempt(enrolment=enrolled, quiz=quiz_elsewhere)
+
+    done = complete_step(enrolment=enrolled, step=Page(pk=step("conceptos").pk))
+    assert done.completed_steps == 1
