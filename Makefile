@@ -21,8 +21,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# The H5P player, from npm (.npmrc turns off install scripts).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Aula needs Node.js and npm (for the H5P player)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 .PHONY: install
-install: $(VENV)/.installed ## Create .venv and install the pinned dependencies
+install: $(VENV)/.installed node_modules/.installed ## Create .venv, install the pinned Python and npm packages
 
 .PHONY: messages
 messages: install ## Extract translatable strings into locale/es

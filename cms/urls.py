@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documentos/", include(wagtaildocs_urls)),
+    # The sandboxed H5P player and its files (by dotted path: cms never imports lms).
+    path("h5p/", include("lms.urls_h5p")),
 ]
 
 if settings.DEBUG:

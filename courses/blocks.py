@@ -8,8 +8,15 @@ reordered or edited later.
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from cms.blocks import ContentBlock
 
 PROMPT_FEATURES = ["bold", "italic", "link"]
+# What an H5P activity in a lesson asks before the lesson can be marked done.
+H5P_OPTIONAL = "none"
+H5P_COMPLETED = "completed"
+H5P_PASSED = "passed"
 
 
 class OptionBlock(blocks.StructBlock):
@@ -130,3 +137,45 @@ class QuestionStreamBlock(blocks.StreamBlock):
     class Meta:
         label = _("Questions")
         min_num = 1
+
+
+class H5PActivityBlock(blocks.StructBlock):
+    """An H5P activity in a lesson: loaded on demand, played in a sandbox."""
+
+    activity = SnippetChooserBlock("courses.H5PActivity", label=_("Activity"))
+    requirement = blocks.ChoiceBlock(
+        label=_("To mark the lesson done"),
+        choices=[
+            (H5P_OPTIONAL, _("Optional")),
+            (H5P_COMPLETED, _("The activity must be completed")),
+            (H5P_PASSED, _("The activity must be passed")),
+        ],
+        default=H5P_OPTIONAL,
+    )
+
+    class Meta:
+        label = _("H5P activity")
+        icon = "pick"
+        template = "courses/blocks/h5p_activity.html"
+
+
+class LessonBlock(ContentBlock):
+    """A lesson's body: the site's content blocks plus interactive activities."""
+
+    h5p = H5PActivityBlock()
+
+    class Meta:
+        label = _("Lesson content")
+
+
+def h5p_requirements(body) -> list[tuple[int, str]]:
+    """(activity id, requirement) for each H5P block of a lesson body, in order, once each."""
+    seen: dict[int, str] = {}
+    for block in body.raw_data:
+        if block.get("type") != "h5p":
+            continue
+        value = block.get("value") or {}
+        activity_id = value.get("activity")
+        if isinstance(activity_id, int) and activity_id not in seen:
+            seen[activity_id] = value.get("requirement") or H5P_OPTIONAL
+    return list(seen.items())

@@ -7,6 +7,7 @@ import json
 import uuid
 
 from cms.demo import (
+    _block,
     _child,
     _publish,
     accordion,
@@ -21,7 +22,18 @@ from cms.demo import (
     table,
     variables_document,
 )
-from courses.models import CourseIndexPage, CourseObjective, CoursePage, LessonPage, QuizPage
+from courses.h5p import activities
+from courses.h5p.builder import build_package
+from courses.models import (
+    CourseIndexPage,
+    CourseObjective,
+    CoursePage,
+    H5PActivity,
+    LessonPage,
+    QuizPage,
+)
+
+H5P_DEMO_TITLE = "¿Qué tipo de movilidad es?"
 
 
 def _id(*parts) -> str:
@@ -249,6 +261,41 @@ def correct_answer(question: dict):
     return [item["id"] for item in value["items"]]
 
 
+def demo_h5p_activity() -> H5PActivity:
+    """A one-question H5P activity, built from Aula's own content type (no downloads)."""
+    existing = H5PActivity.objects.filter(title=H5P_DEMO_TITLE).first()
+    if existing:
+        return existing
+    from django.core.files.base import ContentFile
+
+    package = ContentFile(
+        build_package(
+            title=H5P_DEMO_TITLE,
+            question=(
+                "María nació en Catamayo, vivió diez años en España y este año volvió a su "
+                "cantón para abrir un negocio. ¿Qué tipo de movilidad humana vive?"
+            ),
+            options=[
+                ("Retorno", True),
+                ("Tránsito", False),
+                ("Inmigración", False),
+            ],
+        ),
+        name="que-tipo-de-movilidad.h5p",
+    )
+    key = activities.new_key()
+    info = activities.unpack(package, key)
+    activity = H5PActivity(title=H5P_DEMO_TITLE, max_score=1)
+    activities.apply_package(activity, info, key)
+    activity.package.save(package.name, package, save=False)
+    activity.save()
+    return activity
+
+
+def h5p(activity_id, requirement="none"):
+    return _block("h5p", {"activity": activity_id, "requirement": requirement})
+
+
 def lessons(media):
     return [
         (
@@ -270,6 +317,7 @@ def lessons(media):
                     "Integrar la movilidad humana no es un capítulo aparte: es mirar cada parte del "
                     "PDOT preguntando cómo afecta y cómo aporta la población en movilidad.",
                 ),
+                h5p(media["h5p_activity"]),
                 quote(
                     "Cuando contamos a todas las personas, el plan deja de ser un documento y se "
                     "vuelve una herramienta para gobernar mejor.",
@@ -491,7 +539,11 @@ def _create_course(index):
     course.tags.add("PDOT", "Movilidad humana")
     _publish(course)
 
-    media = {"pdot_image": pdot_cycle_image().pk, "variables_document": variables_document().pk}
+    media = {
+        "pdot_image": pdot_cycle_image().pk,
+        "variables_document": variables_document().pk,
+        "h5p_activity": demo_h5p_activity().pk,
+    }
     all_lessons = lessons(media)
     for slug, title, minutes, required, body in all_lessons[:2]:
         _add_lesson(course, slug, title, minutes, required, body)

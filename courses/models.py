@@ -4,6 +4,7 @@ A course's steps are its child pages in tree order. Everything a participant
 does with them is recorded in lms; nothing here stores anything per person.
 """
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,9 +16,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from cms.blocks import INLINE_FEATURES, ContentBlock
+from cms.blocks import INLINE_FEATURES
 from cms.models import SitePage, tags_used_by
-from courses.blocks import QuestionStreamBlock
+from courses.blocks import LessonBlock, QuestionStreamBlock
 
 
 class CourseIndexPage(SitePage):
@@ -155,7 +156,7 @@ class StepPage(SitePage):
 
 class LessonPage(StepPage):
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
-    body = StreamField(ContentBlock(), verbose_name=_("body"))
+    body = StreamField(LessonBlock(), verbose_name=_("body"))
 
     content_panels = [
         *Page.content_panels,
@@ -224,3 +225,58 @@ class QuizPage(StepPage):
     def question_bank(self) -> list[dict]:
         """The questions as raw data with their stable ids (what attempts snapshot)."""
         return list(self.questions.get_prep_value())
+
+
+def _package_path(activity, filename: str) -> str:
+    return f"h5p/packages/{activity.key}.h5p"
+
+
+class H5PActivity(models.Model):
+    """An uploaded H5P package, unpacked once, that lessons place with a block.
+
+    The files live in the default storage under `h5p/content/<key>/`, served
+    only through lms's sandboxed file view; the key changes whenever the package
+    is replaced, so a browser never mixes files of two versions.
+    """
+
+    title = models.CharField(_("title"), max_length=255)
+    package = models.FileField(_("H5P package"), upload_to=_package_path, max_length=255)
+    key = models.CharField(max_length=32, unique=True, editable=False)
+    main_library = models.CharField(_("main library"), max_length=255, editable=False)
+    libraries = models.JSONField(_("libraries"), default=list, editable=False)
+    content_title = models.CharField(_("title in the package"), max_length=255, editable=False)
+    max_score = models.PositiveIntegerField(
+        _("maximum score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text=_(
+            "Results must use this maximum. Leave empty to take it from the first result "
+            "recorded (yours when you preview it)."
+        ),
+    )
+    file_count = models.PositiveIntegerField(_("files"), default=0, editable=False)
+    size_bytes = models.PositiveBigIntegerField(_("size"), default=0, editable=False)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("H5P activity")
+        verbose_name_plural = _("H5P activities")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def files_prefix(self) -> str:
+        return f"h5p/content/{self.key}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from lms.views import accounts
+from lms.views.h5p import urlpatterns as h5p_urls
 from lms.views.learning import urlpatterns as learning_urls
 from lms.views.privacy import urlpatterns as privacy_urls
 from lms.views.quiz import urlpatterns as quiz_urls
@@ -15,4 +16,5 @@ urlpatterns = [
     *privacy_urls,
     *learning_urls,
     *quiz_urls,
+    *h5p_urls,
 ]

@@ -1,3 +1,4 @@
+from django.urls import path
 from wagtail import hooks
 
 # Hooks of each feature live beside it; importing them here registers them.
@@ -14,3 +15,13 @@ def register_people():
 @hooks.register("register_admin_viewset")
 def register_gad_chooser():
     return gad_chooser_viewset
+
+
+@hooks.register("register_admin_urls")
+def register_h5p_preview():
+    from lms.views import h5p
+
+    return [
+        path("h5p/<int:pk>/vista-previa/", h5p.preview, name="h5p_preview"),
+        path("h5p/<int:pk>/vista-previa/resultado/", h5p.preview_result, name="h5p_preview_result"),
+    ]

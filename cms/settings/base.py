@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from cms import static_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -227,7 +229,13 @@ FORMAT_MODULE_PATH = ["cms.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The H5P player, installed by `npm ci` (see package.json), served unmodified.
+    ("h5p-standalone", BASE_DIR / "node_modules" / "h5p-standalone" / "dist"),
+]
+# The player's fonts are fetched by sandboxed frames, whose origin is opaque.
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers.add_headers
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -279,6 +287,14 @@ ADMIN_CSP_UPDATE = {
     "img-src": ["blob:"],
     "frame-ancestors": ["'self'"],
 }
+
+# H5P: package files are reached with a signed token that expires (the sandboxed
+# player sends no cookies). H5P_FILES_ORIGIN serves them from another host name,
+# without cookies, e.g. "https://h5p.aula.example.org" (empty: the site's own).
+H5P_TOKEN_SECONDS = int(env("H5P_TOKEN_SECONDS", str(6 * 3600)))
+H5P_FILES_ORIGIN = env("H5P_FILES_ORIGIN", "").rstrip("/")
+H5P_STATE_MAX_BYTES = 64 * 1024
+H5P_STATEMENTS_PER_MINUTE = 120
 
 WAGTAIL_SITE_NAME = "Aula"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

@@ -1,5 +1,17 @@
 from lms.models.gads import GAD, Province
+from lms.models.h5p import H5PResult, H5PState, H5PStatement
 from lms.models.learning import Enrolment, QuizAttempt, StepProgress
 from lms.models.people import Participant, User
 
-__all__ = ["GAD", "Enrolment", "Participant", "Province", "QuizAttempt", "StepProgress", "User"]
+__all__ = [
+    "GAD",
+    "Enrolment",
+    "H5PResult",
+    "H5PState",
+    "H5PStatement",
+    "Participant",
+    "Province",
+    "QuizAttempt",
+    "StepProgress",
+    "User",
+]

@@ -30,3 +30,9 @@ class AttemptLimitError(LmsError):
 
 class AttemptClosedError(LmsError):
     code = "attempt_closed"
+
+
+class ActivitiesPendingError(LmsError):
+    """A lesson asks for its H5P activities to be completed (or passed) first."""
+
+    code = "activities_pending"

@@ -19,15 +19,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
+from courses.blocks import h5p_requirements
 from courses.grading import grade
-from courses.models import CoursePage, QuizPage
+from courses.models import CoursePage, LessonPage, QuizPage
 from lms.models import Enrolment, Participant, QuizAttempt, StepProgress
 from lms.services.errors import (
+    ActivitiesPendingError,
     AttemptClosedError,
     AttemptLimitError,
     EnrolmentClosedError,
     NotEnrolledError,
 )
+from lms.services.h5p import unmet_requirements
 from lms.services.privacy import register_anonymiser, register_personal_data
 
 # Sent once, when an enrolment's course becomes complete (certificates listen).
@@ -137,11 +140,20 @@ def record_visit(*, enrolment: Enrolment, step: Page) -> None:
         enrolment.last_activity_at = now
 
 
-def complete_step(*, enrolment: Enrolment, step: Page) -> Enrolment:
-    """Mark a step done (once) and bring the enrolment's progress up to date."""
+def complete_step(*, enrolment: Enrolment, step: Page, activities=None) -> Enrolment:
+    """Mark a step done (once) and bring the enrolment's progress up to date.
+
+    `activities` are the lesson's (H5P activity id, requirement) pairs when the
+    caller knows them; otherwise they are read from the lesson's body.
+    """
     if not enrolment.is_active:
         raise NotEnrolledError("Enrol in the course to record progress.")
     _require_step_of(enrolment, step)
+    if activities is None:
+        activities = h5p_requirements(step.body) if isinstance(step, LessonPage) else []
+    pending = unmet_requirements(participant_id=enrolment.participant_id, requirements=activities)
+    if pending:
+        raise ActivitiesPendingError("Activities left to do.", activities=pending)
     return _complete_step(enrolment=enrolment, step=step)
 
 

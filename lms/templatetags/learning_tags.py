@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 
 from django import template
 from django.db.models import prefetch_related_objects
+from django.middleware.csrf import get_token
+from django.urls import reverse
 
-from lms.models import Enrolment
+from lms.models import Enrolment, H5PResult
 from lms.privacy import participant_for
+from lms.roles import is_staff_member
+from lms.views.h5p import player_url
 from lms.views.learning import Learning, OutlineStep, learning_for
 
 register = template.Library()
@@ -109,3 +113,37 @@ def progress_bar(percent, label=""):
     """A progress bar as <progress> plus the figure as text (CSP allows no inline styles)."""
     percent = max(0, min(100, int(percent or 0)))
     return {"percent": percent, "label": label}
+
+
+@register.simple_tag(takes_context=True)
+def h5p_players(context, here) -> dict | None:
+    """Per person: where each of the lesson's H5P activities plays, and where results go.
+
+    Only enrolled participants (who report results) and staff (who preview) get
+    a player; the page body itself is shared and holds no address.
+    """
+    request = context.get("request")
+    step = here.step if here else None
+    if request is None or step is None or not step.activities:
+        return None
+    learning = here.learning
+    enrolled = learning.is_enrolled
+    if not (enrolled or is_staff_member(request.user)):
+        return None
+    best = {}
+    if enrolled:
+        for row in H5PResult.objects.filter(
+            participant_id=learning.enrolment.participant_id,
+            activity_id__in=[activity_id for activity_id, _key, _rule in step.activities],
+        ).values("activity_id", "raw_score", "max_score", "completed", "passed"):
+            best[row.pop("activity_id")] = row
+    activities = {}
+    for activity_id, key, _rule in step.activities:
+        route = [learning.outline.id, step.id, activity_id]
+        activities[str(activity_id)] = {
+            "player": player_url(request, activity_id=activity_id, key=key),
+            "results": reverse("lms:h5p_results", args=route) if enrolled else None,
+            "state": reverse("lms:h5p_state", args=route) if enrolled else None,
+            "best": best.get(activity_id),
+        }
+    return {"csrf": get_token(request), "activities": activities}

@@ -20,17 +20,18 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Page
 
 from cms.page_cache import get_or_set_fragment
-from courses.models import CourseIndexPage, CoursePage
+from courses.blocks import h5p_requirements
+from courses.models import CourseIndexPage, CoursePage, H5PActivity, LessonPage
 from lms.models import Enrolment, Participant, QuizAttempt
 from lms.privacy import participant_for
-from lms.services.errors import EnrolmentClosedError, NotEnrolledError
+from lms.services.errors import ActivitiesPendingError, EnrolmentClosedError, NotEnrolledError
 from lms.services.learning import complete_step, enrol, leave
 
 # ---------------------------------------------------------------------------
@@ -45,6 +46,11 @@ class OutlineStep:
     is_quiz: bool
     required: bool
     minutes: int
+    # A lesson's H5P activities: (activity id, files key, requirement), in body order.
+    activities: tuple[tuple[int, str, str], ...] = ()
+
+    def activity(self, activity_id: int) -> tuple[int, str, str] | None:
+        return next((a for a in self.activities if a[0] == activity_id), None)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ def _load_outline(request, course_id: int) -> dict | None:
         )
         .order_by("path")
     )
+    activities = _lesson_activities(course)
     # Plain data in the cache: it outlives a deployment that changes these classes.
     return {
         "id": course.pk,
@@ -95,9 +102,24 @@ def _load_outline(request, course_id: int) -> dict | None:
                 bool(step.step_is_quiz),
                 bool(step.step_required),
                 step.step_minutes or 0,
+                activities.get(step.pk, []),
             )
             for step in steps
         ],
+    }
+
+
+def _lesson_activities(course) -> dict[int, list[tuple[int, str, str]]]:
+    """Each live lesson's H5P activities that still exist, with their files key (two queries)."""
+    bodies = LessonPage.objects.child_of(course).live().values_list("pk", "body")
+    wanted = {lesson_id: h5p_requirements(body) for lesson_id, body in bodies}
+    ids = {activity_id for pairs in wanted.values() for activity_id, _rule in pairs}
+    if not ids:
+        return {}
+    keys = dict(H5PActivity.objects.filter(pk__in=ids).values_list("pk", "key"))
+    return {
+        lesson_id: [(a, keys[a], rule) for a, rule in pairs if a in keys]
+        for lesson_id, pairs in wanted.items()
     }
 
 
@@ -111,7 +133,9 @@ def course_outline(request, course_id: int) -> CourseOutline | None:
     )
     if data is None:
         return None
-    steps = tuple(OutlineStep(*row) for row in data["steps"])
+    steps = tuple(
+        OutlineStep(*row[:6], activities=tuple(tuple(a) for a in row[6])) for row in data["steps"]
+    )
     return CourseOutline(**{**data, "steps": steps})
 
 
@@ -322,9 +346,25 @@ def complete_step_view(request, course_id: int, step_id: int):
         return redirect(learning.outline.url)
     was_completed = learning.enrolment.is_completed
     try:
-        enrolment = complete_step(enrolment=learning.enrolment, step=Page(pk=step_id))
+        enrolment = complete_step(
+            enrolment=learning.enrolment,
+            step=Page(pk=step_id),
+            activities=[(activity_id, rule) for activity_id, _key, rule in step.activities],
+        )
     except NotEnrolledError:
         return redirect(learning.outline.url)
+    except ActivitiesPendingError as pending:
+        count = len(pending.details["activities"])
+        messages.warning(
+            request,
+            ngettext(
+                "Do this lesson's activity first: it is needed to mark the lesson done.",
+                "Do this lesson's %(count)d activities first: they are needed to mark it done.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect(step.url)
     forget_learning(request, course_id)
     if enrolment.is_completed and not was_completed:
         messages.success(request, _("Congratulations: you have completed the course!"))
