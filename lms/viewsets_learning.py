@@ -27,7 +27,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from courses.models import CoursePage
-from lms.models import GAD, Enrolment, Participant
+from lms.models import GAD, Enrolment, H5PResult, Participant
 from lms.services.learning import enrol_gad
 from lms.views.learning import best_quiz_results
 from lms.viewsets import gad_chooser_viewset
@@ -64,6 +64,14 @@ def _quiz_summary(enrolment) -> str:
     )
 
 
+def _h5p_summary(enrolment) -> str:
+    return "; ".join(
+        f"{result.activity.title}: {result.raw_score}/{result.max_score}{' ✓' if result.passed else ''}"
+        for result in getattr(enrolment, "h5p_results", [])
+        if result.raw_score is not None
+    )
+
+
 class LearningReportIndexView(generic.IndexView):
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
@@ -75,8 +83,26 @@ class LearningReportIndexView(generic.IndexView):
         if by_enrolment:
             for result in best_quiz_results(Q(enrolment_id__in=list(by_enrolment))):
                 by_enrolment[result.enrolment_id].quiz_results.append(result)
+            self._attach_h5p_results(object_list)
         page.object_list = object_list
         return paginator, page, object_list, is_paginated
+
+    @staticmethod
+    def _attach_h5p_results(enrolments) -> None:
+        """H5P results in each row's course, for the whole page in one query."""
+        rows = {}
+        for enrolment in enrolments:
+            enrolment.h5p_results = []
+            rows[(enrolment.participant_id, enrolment.course.path)] = enrolment
+        results = H5PResult.objects.filter(
+            participant_id__in={enrolment.participant_id for enrolment in enrolments},
+            lesson__isnull=False,
+        ).select_related("activity", "lesson")
+        for result in results.order_by("activity__title"):
+            course_path = result.lesson.path[: -result.lesson.steplen]
+            enrolment = rows.get((result.participant_id, course_path))
+            if enrolment is not None:
+                enrolment.h5p_results.append(result)
 
     @cached_property
     def header_buttons(self):
@@ -167,6 +193,7 @@ class LearningReportViewSet(ModelViewSet):
         DateColumn("completed_at", label=_("Completed at"), sort_key="completed_at"),
         DateColumn("last_activity_at", label=_("Last activity"), sort_key="last_activity_at"),
         Column("quizzes", label=_("Best quiz results"), accessor=_quiz_summary),
+        Column("h5p", label=_("Interactive activities"), accessor=_h5p_summary),
         Column("status", label=_("Status"), accessor="get_status_display"),
     ]
     list_filter = [

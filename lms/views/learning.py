@@ -29,7 +29,7 @@ from wagtail.models import Page
 from cms.page_cache import get_or_set_fragment
 from courses.blocks import h5p_requirements
 from courses.models import CourseIndexPage, CoursePage, H5PActivity, LessonPage
-from lms.models import Enrolment, Participant, QuizAttempt
+from lms.models import Enrolment, H5PResult, Participant, QuizAttempt
 from lms.privacy import participant_for
 from lms.services.errors import ActivitiesPendingError, EnrolmentClosedError, NotEnrolledError
 from lms.services.learning import complete_step, enrol, leave
@@ -423,7 +423,7 @@ def best_quiz_results(enrolments: Q) -> list[QuizResult]:
 def my_learning(request):
     """The person's courses in progress and completed, and their quiz results."""
     participant = participant_for(request)
-    in_progress, completed, results = [], [], []
+    in_progress, completed, results, h5p_results = [], [], [], []
     if participant is not None:
         enrolments = (
             Enrolment.objects.for_participant(participant)
@@ -440,6 +440,11 @@ def my_learning(request):
             }
             (completed if enrolment.is_completed else in_progress).append(item)
         results = best_quiz_results(Q(enrolment__participant=participant))
+        h5p_results = (
+            H5PResult.objects.filter(participant=participant)
+            .select_related("activity", "lesson")
+            .order_by("-updated_at")
+        )
     return render(
         request,
         "lms/learning/my_learning.html",
@@ -448,6 +453,7 @@ def my_learning(request):
             "in_progress": in_progress,
             "completed": completed,
             "quiz_results": results,
+            "h5p_results": h5p_results,
             "catalogue": CourseIndexPage.objects.live().first() if not in_progress else None,
         },
     )
