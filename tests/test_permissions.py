@@ -51,6 +51,15 @@ def catalogue_url():
     return course_url().rsplit("/", 2)[0] + "/"
 
 
+def h5p_preview_url():
+    from courses.models import H5PActivity
+
+    activity = H5PActivity.objects.filter(key="matriz").first() or H5PActivity.objects.create(
+        title="Actividad de la matriz", key="matriz", main_library="Aula.Question 1.0"
+    )
+    return reverse("h5p_preview", args=[activity.pk])
+
+
 # url (or callable), then the expected outcome per role, in ROLES order.
 MATRIX = [
     ("/", ["ok", "ok", "ok", "ok", "ok", "ok"]),
@@ -84,6 +93,19 @@ MATRIX = [
     # The course progress report: trainers and managers (view participants), read-only.
     ("/admin/avance-cursos/", ["login", "denied", "ok", "denied", "ok", "ok"]),
     (lambda: reverse("learning_report:enrol_gad"), ["login", "denied", "ok", "denied", "ok", "ok"]),
+    # H5P activities: editors manage them; trainers and managers may look and preview.
+    ("/admin/snippets/courses/h5pactivity/", ["login", "denied", "ok", "ok", "ok", "ok"]),
+    (
+        lambda: reverse("wagtailsnippets_courses_h5pactivity:add"),
+        ["login", "denied", "denied", "ok", "denied", "ok"],
+    ),
+    (h5p_preview_url, ["login", "denied", "ok", "ok", "ok", "ok"]),
+    (
+        lambda: reverse("h5p_preview_result", args=[1]),
+        ["login", "denied", *["not_allowed"] * 4],
+    ),
+    (lambda: reverse("lms:h5p_results", args=[1, 2, 3]), ["not_allowed"] * 6),
+    (lambda: reverse("lms:h5p_state", args=[1, 2, 3]), ["not_allowed"] * 6),
 ]
 
 
