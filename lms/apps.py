@@ -24,3 +24,5 @@ class LmsConfig(AppConfig):
 
         # Features register their personal-data exporters and anonymisers on import.
         import lms.services.learning  # noqa: F401
+        import lms.services.h5p  # noqa: F401
+        import lms.services.workshops  # noqa: F401

@@ -2,9 +2,27 @@ from lms.models.gads import GAD, Province
 from lms.models.h5p import H5PResult, H5PState, H5PStatement
 from lms.models.learning import Enrolment, QuizAttempt, StepProgress
 from lms.models.people import Participant, User
+from lms.models.workshops import (
+    Attendance,
+    AttendanceChange,
+    AttendanceImport,
+    Registration,
+    ReminderRecord,
+    ReportAlias,
+    Session,
+    Workshop,
+)
 
 __all__ = [
     "GAD",
+    "Attendance",
+    "AttendanceChange",
+    "AttendanceImport",
+    "Registration",
+    "ReminderRecord",
+    "ReportAlias",
+    "Session",
+    "Workshop",
     "Enrolment",
     "H5PResult",
     "H5PState",

@@ -36,3 +36,11 @@ class ActivitiesPendingError(LmsError):
     """A lesson asks for its H5P activities to be completed (or passed) first."""
 
     code = "activities_pending"
+
+
+class RegistrationClosedError(LmsError):
+    code = "registration_closed"
+
+
+class NotInAudienceError(LmsError):
+    code = "not_in_audience"
