@@ -90,6 +90,14 @@ class CoursePage(SitePage):
         default=False,
         help_text=_("A step opens when the previous required step is done."),
     )
+    requires_workshop_attendance = models.BooleanField(
+        _("requires attending a linked workshop"),
+        default=False,
+        help_text=_(
+            "The course is also complete only when the participant attended a workshop linked "
+            "to this course (at least the workshop's attendance threshold of its sessions)."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -104,6 +112,7 @@ class CoursePage(SitePage):
                 FieldPanel("self_enrolment"),
                 FieldPanel("open_reading"),
                 FieldPanel("lessons_in_order"),
+                FieldPanel("requires_workshop_attendance"),
             ],
             heading=_("Enrolment and completion"),
             help_text=_(

@@ -18,11 +18,21 @@ class LmsConfig(AppConfig):
             signals.join_earlier_participant, dispatch_uid="lms_claim_participant"
         )
 
+        from django.db.models.signals import post_save
+
+        from lms.models import Attendance
+
+        post_save.connect(
+            signals.complete_courses_after_attendance,
+            sender=Attendance,
+            dispatch_uid="lms_complete_courses_after_attendance",
+        )
+
         from lms.checks import register_checks
 
         register_checks()
 
         # Features register their personal-data exporters and anonymisers on import.
-        import lms.services.learning  # noqa: F401
-        import lms.services.h5p  # noqa: F401
+        import lms.services.h5p
+        import lms.services.learning
         import lms.services.workshops  # noqa: F401

@@ -6,6 +6,7 @@ from lms.views.learning import urlpatterns as learning_urls
 from lms.views.privacy import urlpatterns as privacy_urls
 from lms.views.quiz import urlpatterns as quiz_urls
 from lms.views.two_factor import urlpatterns as two_factor_urls
+from lms.views.workshops import urlpatterns as workshop_urls
 
 app_name = "lms"
 
@@ -17,4 +18,5 @@ urlpatterns = [
     *learning_urls,
     *quiz_urls,
     *h5p_urls,
+    *workshop_urls,
 ]

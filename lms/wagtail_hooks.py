@@ -17,6 +17,13 @@ def register_gad_chooser():
     return gad_chooser_viewset
 
 
+@hooks.register("register_admin_viewset")
+def register_workshops():
+    from lms.viewsets_workshops import workshop_viewset
+
+    return workshop_viewset
+
+
 @hooks.register("register_admin_urls")
 def register_h5p_preview():
     from lms.views import h5p

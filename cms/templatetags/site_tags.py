@@ -1,9 +1,10 @@
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
 from cms.models import SiteSettings
@@ -37,7 +38,23 @@ def main_menu(context):
             }
             for title, url, url_path in items
         ]
+        + _extra_menu_items(request),
     }
+
+
+# Sections that are not pages, by URL name (cms never imports the apps that serve them).
+EXTRA_MENU = [("lms:workshop_list", _("Workshops"))]
+
+
+def _extra_menu_items(request) -> list[dict]:
+    items = []
+    for name, title in EXTRA_MENU:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"title": title, "url": url, "current": "page" if request.path == url else ""})
+    return items
 
 
 @register.simple_tag(takes_context=True)

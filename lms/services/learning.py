@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -22,7 +22,7 @@ from wagtail.models import Page
 from courses.blocks import h5p_requirements
 from courses.grading import grade
 from courses.models import CoursePage, LessonPage, QuizPage
-from lms.models import Enrolment, Participant, QuizAttempt, StepProgress
+from lms.models import Attendance, Enrolment, Participant, QuizAttempt, StepProgress, Workshop
 from lms.services.errors import (
     ActivitiesPendingError,
     AttemptClosedError,
@@ -164,6 +164,37 @@ def _complete_step(*, enrolment: Enrolment, step: Page) -> Enrolment:
     return refresh_progress(enrolment=enrolment)
 
 
+def attended_linked_workshop(*, participant_id: int, course_id: int) -> bool:
+    """Whether the person attended a workshop linked to the course, by that workshop's threshold.
+
+    Attended means present or late in at least the workshop's threshold share of its
+    sessions that were not cancelled (one query).
+    """
+    workshops = (
+        Workshop.objects.filter(course_id=course_id)
+        .exclude(status=Workshop.Status.DRAFT)
+        .annotate(
+            held=Count("sessions", filter=Q(sessions__cancelled=False), distinct=True),
+            attended=Count(
+                "sessions__attendance",
+                filter=Q(
+                    sessions__cancelled=False,
+                    sessions__attendance__participant_id=participant_id,
+                    sessions__attendance__status__in=[
+                        Attendance.Status.PRESENT,
+                        Attendance.Status.LATE,
+                    ],
+                ),
+                distinct=True,
+            ),
+        )
+        .values_list("held", "attended", "attendance_threshold")
+    )
+    return any(
+        held and attended * 100 >= threshold * held for held, attended, threshold in workshops
+    )
+
+
 # No savepoint of its own: a failure here must undo the caller's writes too.
 @transaction.atomic(savepoint=False)
 def refresh_progress(*, enrolment: Enrolment) -> Enrolment:
@@ -200,9 +231,15 @@ def refresh_progress(*, enrolment: Enrolment) -> Enrolment:
     enrolment.next_step_id = next((pk for pk in required if pk not in done), None)
     enrolment.last_activity_at = timezone.now()
     just_completed = enrolment.completed_at is None and bool(required) and done == set(required)
+    if just_completed and course.requires_workshop_attendance:
+        just_completed = attended_linked_workshop(
+            participant_id=enrolment.participant_id, course_id=course.pk
+        )
     if just_completed:
         enrolment.completed_at = timezone.now()
-        enrolment.completion_reason = "required_steps"
+        enrolment.completion_reason = (
+            "required_steps+workshop" if course.requires_workshop_attendance else "required_steps"
+        )
     enrolment.save(
         update_fields=[
             "required_steps",

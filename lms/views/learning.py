@@ -14,12 +14,13 @@ from functools import cached_property
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import ExpressionWrapper, F, FilteredRelation, Q
+from django.db.models import Count, ExpressionWrapper, F, FilteredRelation, Min, Q
 from django.db.models.fields import BooleanField
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,7 +30,7 @@ from wagtail.models import Page
 from cms.page_cache import get_or_set_fragment
 from courses.blocks import h5p_requirements
 from courses.models import CourseIndexPage, CoursePage, H5PActivity, LessonPage
-from lms.models import Enrolment, H5PResult, Participant, QuizAttempt
+from lms.models import Enrolment, H5PResult, Participant, QuizAttempt, Registration
 from lms.privacy import participant_for
 from lms.services.errors import ActivitiesPendingError, EnrolmentClosedError, NotEnrolledError
 from lms.services.learning import complete_step, enrol, leave
@@ -423,7 +424,7 @@ def best_quiz_results(enrolments: Q) -> list[QuizResult]:
 def my_learning(request):
     """The person's courses in progress and completed, and their quiz results."""
     participant = participant_for(request)
-    in_progress, completed, results, h5p_results = [], [], [], []
+    in_progress, completed, results, h5p_results, registrations = [], [], [], [], []
     if participant is not None:
         enrolments = (
             Enrolment.objects.for_participant(participant)
@@ -440,6 +441,37 @@ def my_learning(request):
             }
             (completed if enrolment.is_completed else in_progress).append(item)
         results = best_quiz_results(Q(enrolment__participant=participant))
+        registrations = list(
+            Registration.objects.filter(participant=participant)
+            .exclude(status=Registration.Status.CANCELLED)
+            .select_related("workshop")
+            .annotate(
+                next_start=Min(
+                    "workshop__sessions__starts_at",
+                    filter=Q(
+                        workshop__sessions__cancelled=False,
+                        workshop__sessions__ends_at__gte=timezone.now(),
+                    ),
+                ),
+                attended=Count(
+                    "workshop__sessions__attendance",
+                    filter=Q(
+                        workshop__sessions__attendance__participant=participant,
+                        workshop__sessions__attendance__status__in=["present", "late"],
+                    ),
+                    distinct=True,
+                ),
+                held=Count(
+                    "workshop__sessions",
+                    filter=Q(
+                        workshop__sessions__cancelled=False,
+                        workshop__sessions__starts_at__lt=timezone.now(),
+                    ),
+                    distinct=True,
+                ),
+            )
+            .order_by(F("next_start").asc(nulls_last=True), "-registered_at")
+        )
         h5p_results = (
             H5PResult.objects.filter(participant=participant)
             .select_related("activity", "lesson")
@@ -454,6 +486,7 @@ def my_learning(request):
             "completed": completed,
             "quiz_results": results,
             "h5p_results": h5p_results,
+            "registrations": registrations,
             "catalogue": CourseIndexPage.objects.live().first() if not in_progress else None,
         },
     )
