@@ -66,8 +66,9 @@ test: install compilemessages lint ## Lint, then run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install compilemessages ## Throughput and latency of pages against a bare Django view
+bench: install compilemessages ## Pages against a bare Django view; a registration burst
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.registrations
 
 .PHONY: format
 format: install ## Format the code

@@ -13,6 +13,7 @@ number of HTTP/1.1 connections. See bench/README.md for how to read the output.
 import argparse
 import http.client
 import itertools
+import json
 import math
 import os
 import re
@@ -43,6 +44,8 @@ CACHED_PAGE = "toolkit"
 TOOLKIT_PATH = "/caja-de-herramientas/diagnostico-movilidad-humana-en-el-territorio/"
 # A logged-in participant reading a lesson: never cached, gated, and it records the visit.
 LESSON = "enrolled lesson"
+# The lesson page posting one H5P statement, as the player reports a participant's answer.
+H5P_RESULT = "h5p result"
 LESSON_GOAL_RATIO = 0.15
 # The demo participant account that `seed_demo` creates (its password is printed by seed_demo).
 PARTICIPANT_EMAIL = "participante@aula.example.org"
@@ -59,6 +62,8 @@ class Target:
     unique_query: bool = False
     # Sent with the session cookie of a logged-in participant (one login per connection).
     logged_in: bool = False
+    # A JSON body makes it a POST, sent with the session's CSRF token as a browser's script does.
+    json_body: bytes = b""
 
 
 TARGETS = (
@@ -106,6 +111,17 @@ for step in course.get_children().live().specific().order_by("path"):
         print("LESSON_PATH=" + step.url)
         break
     if step.required and step.pk not in done:
+        break
+
+from django.urls import reverse
+from courses.blocks import h5p_requirements
+from lms.services.h5p import activity_iri
+for lesson in LessonPage.objects.child_of(course).live().order_by("path"):
+    found = h5p_requirements(lesson.body)
+    if found:
+        activity_id = found[0][0]
+        print("H5P_RESULTS_PATH=" + reverse("lms:h5p_results", args=[course.pk, lesson.pk, activity_id]))
+        print("H5P_IRI=" + activity_iri(activity_id))
         break
 """
 
@@ -206,7 +222,25 @@ def build_site(env: dict[str, str]) -> str:
     found = re.search(r"^LESSON_PATH=(\S+)$", output, re.MULTILINE)
     if not found:
         raise SystemExit("bench: found no lesson for the demo participant")
-    return found.group(1)
+    results = re.search(r"^H5P_RESULTS_PATH=(\S+)$", output, re.MULTILINE)
+    iri = re.search(r"^H5P_IRI=(\S+)$", output, re.MULTILINE)
+    h5p = (results.group(1), iri.group(1)) if results and iri else None
+    return found.group(1), h5p
+
+
+def h5p_statement(iri: str) -> bytes:
+    """One correct answer to the demo activity, as the player reports it."""
+    statement = {
+        "actor": {"name": "Participante", "mbox": "mailto:participante@aula.example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+        "object": {"id": iri, "objectType": "Activity"},
+        "result": {
+            "score": {"min": 0, "raw": 1, "max": 1, "scaled": 1},
+            "completion": True,
+            "success": True,
+        },
+    }
+    return json.dumps({"statements": [statement]}).encode()
 
 
 # --- The server -----------------------------------------------------------------
@@ -281,10 +315,18 @@ def log_tail(log_path: Path, lines: int = 30) -> str:
 
 
 def fetch(
-    connection: http.client.HTTPConnection, path: str, cookie: str = ""
+    connection: http.client.HTTPConnection, path: str, cookie: str = "", json_body: bytes = b""
 ) -> tuple[int, int, bool]:
     """Status, body size and whether the page cache answered, reading the body to the end."""
-    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    headers = {"Cookie": cookie} if cookie else {}
+    if json_body:
+        token = SimpleCookie(cookie).get("csrftoken")
+        headers.update(
+            {"Content-Type": "application/json", "X-CSRFToken": token.value if token else ""}
+        )
+        connection.request("POST", path, body=json_body, headers=headers)
+    else:
+        connection.request("GET", path, headers=headers)
     response = connection.getresponse()
     body = response.read()
     return response.status, len(body), response.getheader("X-Page-Cache") == "hit"
@@ -381,7 +423,9 @@ class Load:
             while next(self.issued) < self.total:
                 started = time.perf_counter()
                 try:
-                    status, length, hit = fetch(connection, self.path(), cookie)
+                    status, length, hit = fetch(
+                        connection, self.path(), cookie, self.target.json_body
+                    )
                 except (OSError, http.client.HTTPException) as error:
                     status, length, hit = None, 0, False
                     first_error = first_error or repr(error)
@@ -513,8 +557,14 @@ def main(argv=None) -> int:
         workdir = Path(tmp)
         env = bench_environment(workdir)
         print("Building the site:")
-        lesson_path = build_site(env)
+        lesson_path, h5p = build_site(env)
         targets = (*TARGETS, Target(LESSON, lesson_path, logged_in=True))
+        if h5p:
+            results_path, iri = h5p
+            targets = (
+                *targets,
+                Target(H5P_RESULT, results_path, logged_in=True, json_body=h5p_statement(iri)),
+            )
         port, log_path = free_port(), workdir / "gunicorn.log"
         server = start_server(env, port, args.worker_class, log_path)
         try:
