@@ -23,6 +23,8 @@ class H5PActivityForm(WagtailAdminModelForm):
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Leave empty to use the title inside the package.")
         self._unpacked = None
+        # Read now: by save() the model form has put the new upload on the instance.
+        self._old_package = self.instance.package.name if self.instance.pk else ""
 
     def clean_package(self):
         upload = self.cleaned_data.get("package")
@@ -52,7 +54,9 @@ class H5PActivityForm(WagtailAdminModelForm):
         activity = super().save(commit=False)
         if self._unpacked:
             key, info = self._unpacked
-            activities.apply_package(activity, info, key)
+            activities.apply_package(activity, info, key, old_package=self._old_package)
+            if "max_score" in self.changed_data:  # what the editor typed wins over the reset
+                activity.max_score = self.cleaned_data["max_score"]
             if getattr(self, "for_user", None) is not None:
                 activity.uploaded_by = self.for_user
         if commit:

@@ -1,7 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -27,20 +27,23 @@ class H5PActivityViewSet(SnippetViewSet):
     menu_label = _("H5P activities")
     menu_order = 250
     add_to_admin_menu = True
-    base_form_class = H5PActivityForm
     list_display = ["title", "main_library", "max_score", "updated_at", PreviewColumn("preview")]
     search_fields = ["title", "content_title", "main_library"]
-    panels = [
-        FieldPanel("package"),
-        FieldPanel("title"),
-        FieldPanel("max_score"),
-        HelpPanel(
-            content=_(
-                "After saving, use “Preview” in the list of activities to play it as "
-                "participants will. Place it in a lesson with the “H5P activity” block."
-            )
-        ),
-    ]
+    # The form checks and unpacks the package before anything is saved.
+    edit_handler = ObjectList(
+        [
+            FieldPanel("package"),
+            FieldPanel("title"),
+            FieldPanel("max_score"),
+            HelpPanel(
+                content=_(
+                    "After saving, use “Preview” in the list of activities to play it as "
+                    "participants will. Place it in a lesson with the “H5P activity” block."
+                )
+            ),
+        ],
+        base_form_class=H5PActivityForm,
+    )
 
 
 register_snippet(H5PActivityViewSet)

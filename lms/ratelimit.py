@@ -9,14 +9,14 @@ import time
 from django.core.cache import cache
 
 
-def allow(scope: str, ident, *, limit: int, period: int) -> bool:
-    """Count one event for `ident`; False once more than `limit` fall in the current window."""
+def allow(scope: str, ident, *, limit: int, period: int, cost: int = 1) -> bool:
+    """Count `cost` events for `ident`; False once more than `limit` fall in the current window."""
     window = int(time.time() // period)
     key = f"ratelimit:{scope}:{ident}:{window}"
     cache.add(key, 0, period + 1)
     try:
-        count = cache.incr(key)
+        count = cache.incr(key, cost)
     except ValueError:  # expired between the two calls
-        cache.set(key, 1, period + 1)
-        count = 1
+        cache.set(key, cost, period + 1)
+        count = cost
     return count <= limit

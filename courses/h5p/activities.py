@@ -20,10 +20,13 @@ def unpack(upload, key: str) -> PackageInfo:
     return info
 
 
-def apply_package(activity, info: PackageInfo, key: str) -> None:
-    """Point the activity at a freshly unpacked package (saved by the caller)."""
+def apply_package(activity, info: PackageInfo, key: str, *, old_package: str = "") -> None:
+    """Point the activity at a freshly unpacked package (saved by the caller).
+
+    `old_package` is the stored name of the package being replaced, read before the
+    upload was put on the activity; it is deleted with the old files after commit.
+    """
     old_key = activity.key
-    old_package = activity.package.name if activity.pk and activity.package else ""
     activity.key = key
     activity.main_library = info.main_library
     activity.libraries = info.libraries

@@ -19,6 +19,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.page_cache import invalidate
 from courses.models import H5PActivity
 from lms.models import H5PResult, H5PState, H5PStatement, Participant
 from lms.services.errors import LmsError
@@ -199,10 +200,13 @@ def fix_max_score(activity: H5PActivity, maximum: int) -> None:
     fixed = H5PActivity.objects.filter(pk=activity.pk, max_score__isnull=True).update(
         max_score=maximum
     )
-    if not fixed:  # another request fixed it first
+    if not fixed:  # another request fixed it first (or the outline had not caught up)
         current = H5PActivity.objects.filter(pk=activity.pk).values_list("max_score", flat=True)
         if current.first() != maximum:
             raise StatementRejected("max differs from the activity's")
+    else:
+        # Course outlines carry each activity's maximum: let them learn it.
+        transaction.on_commit(invalidate)
     activity.max_score = maximum
 
 

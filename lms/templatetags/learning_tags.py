@@ -134,11 +134,11 @@ def h5p_players(context, here) -> dict | None:
     if enrolled:
         for row in H5PResult.objects.filter(
             participant_id=learning.enrolment.participant_id,
-            activity_id__in=[activity_id for activity_id, _key, _rule in step.activities],
+            activity_id__in=[activity[0] for activity in step.activities],
         ).values("activity_id", "raw_score", "max_score", "completed", "passed"):
             best[row.pop("activity_id")] = row
     activities = {}
-    for activity_id, key, _rule in step.activities:
+    for activity_id, key, _rule, _max in step.activities:
         route = [learning.outline.id, step.id, activity_id]
         activities[str(activity_id)] = {
             "player": player_url(request, activity_id=activity_id, key=key),

@@ -187,13 +187,16 @@ def _payload(request):
 
 
 def _activity_in_lesson(request, course_id: int, step_id: int, activity_id: int):
+    """The person's learning in the course and the activity as the outline knows it."""
     learning = learning_for(request, course_id)
     step = learning.outline.step(step_id) if learning else None
-    if step is None or step.activity(activity_id) is None:
+    found = step.activity(activity_id) if step else None
+    if found is None:
         raise Http404
     if not learning.is_enrolled:
         raise PermissionDenied
-    return learning
+    # Its id and maximum score are all judging needs: no query for the activity row.
+    return learning, H5PActivity(pk=activity_id, max_score=found[3])
 
 
 def _refused(message: str, status: int = 400) -> JsonResponse:
@@ -204,7 +207,7 @@ def _refused(message: str, status: int = 400) -> JsonResponse:
 @never_cache
 @login_required
 def results(request, course_id: int, step_id: int, activity_id: int):
-    learning = _activity_in_lesson(request, course_id, step_id, activity_id)
+    learning, activity = _activity_in_lesson(request, course_id, step_id, activity_id)
     data = _payload(request)
     statements = data.get("statements") if data else None
     if not isinstance(statements, list) or not 0 < len(statements) <= MAX_STATEMENTS_PER_REQUEST:
@@ -215,9 +218,9 @@ def results(request, course_id: int, step_id: int, activity_id: int):
         participant_id,
         limit=settings.H5P_STATEMENTS_PER_MINUTE,
         period=60,
+        cost=len(statements),
     ):
         return _refused(_("Too many results in a short time. Try again in a minute."), 429)
-    activity = get_object_or_404(H5PActivity, pk=activity_id)
     counts = {"accepted": 0, "ignored": 0, "rejected": 0}
     best = None
     for statement in statements:
@@ -251,7 +254,7 @@ def results(request, course_id: int, step_id: int, activity_id: int):
 @never_cache
 @login_required
 def state(request, course_id: int, step_id: int, activity_id: int):
-    learning = _activity_in_lesson(request, course_id, step_id, activity_id)
+    learning, _activity = _activity_in_lesson(request, course_id, step_id, activity_id)
     data = _payload(request)
     value = data.get("state") if data else None
     if not isinstance(value, str):

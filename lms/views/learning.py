@@ -47,8 +47,9 @@ class OutlineStep:
     is_quiz: bool
     required: bool
     minutes: int
-    # A lesson's H5P activities: (activity id, files key, requirement), in body order.
-    activities: tuple[tuple[int, str, str], ...] = ()
+    # A lesson's H5P activities: (activity id, files key, requirement, maximum score or
+    # None), in body order.
+    activities: tuple[tuple[int, str, str, int | None], ...] = ()
 
     def activity(self, activity_id: int) -> tuple[int, str, str] | None:
         return next((a for a in self.activities if a[0] == activity_id), None)
@@ -110,16 +111,25 @@ def _load_outline(request, course_id: int) -> dict | None:
     }
 
 
-def _lesson_activities(course) -> dict[int, list[tuple[int, str, str]]]:
-    """Each live lesson's H5P activities that still exist, with their files key (two queries)."""
+def _lesson_activities(course) -> dict[int, list[tuple[int, str, str, int | None]]]:
+    """Each live lesson's H5P activities that still exist, with files key and maximum score.
+
+    Two queries, when the outline is built. Saving an activity drops the outline
+    (courses.signals); so does the first result that fixes its maximum score.
+    """
     bodies = LessonPage.objects.child_of(course).live().values_list("pk", "body")
     wanted = {lesson_id: h5p_requirements(body) for lesson_id, body in bodies}
     ids = {activity_id for pairs in wanted.values() for activity_id, _rule in pairs}
     if not ids:
         return {}
-    keys = dict(H5PActivity.objects.filter(pk__in=ids).values_list("pk", "key"))
+    found = {
+        pk: (key, max_score)
+        for pk, key, max_score in H5PActivity.objects.filter(pk__in=ids).values_list(
+            "pk", "key", "max_score"
+        )
+    }
     return {
-        lesson_id: [(a, keys[a], rule) for a, rule in pairs if a in keys]
+        lesson_id: [(a, *found[a][:1], rule, found[a][1]) for a, rule in pairs if a in found]
         for lesson_id, pairs in wanted.items()
     }
 
@@ -350,7 +360,7 @@ def complete_step_view(request, course_id: int, step_id: int):
         enrolment = complete_step(
             enrolment=learning.enrolment,
             step=Page(pk=step_id),
-            activities=[(activity_id, rule) for activity_id, _key, rule in step.activities],
+            activities=[(activity[0], activity[2]) for activity in step.activities],
         )
     except NotEnrolledError:
         return redirect(learning.outline.url)
