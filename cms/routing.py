@@ -26,7 +26,7 @@ def _url_path_prefixes(root_url_path: str, path: str) -> list[str]:
     return prefixes
 
 
-def _site(request):
+def site_for_request(request):
     """The request's site, shared through the cache until the next publish or site change."""
     try:
         key = f"site:{request.get_host()}"
@@ -63,7 +63,7 @@ def _chain(site, path: str):
 
 def fast_route(request, path: str):
     """The Wagtail route result for `path`, or None when Wagtail's router should decide."""
-    site = _site(request)
+    site = site_for_request(request)
     if site is None:
         return None
     # The chain is the same for everyone until the next publish, move or new

@@ -36,3 +36,8 @@ class LmsConfig(AppConfig):
         import lms.services.h5p
         import lms.services.learning
         import lms.services.workshops  # noqa: F401
+
+        # Workshop emails, calendar invites and reminders.
+        from lms.tasks import connect_receivers
+
+        connect_receivers()

@@ -18,7 +18,8 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
-from lms.models import Workshop
+from lms.models import Session, Workshop
+from lms.services.sessions import announce_edits
 from lms.services.workshops import add_series, change_capacity
 from lms.viewsets import gad_chooser_viewset
 
@@ -84,11 +85,19 @@ class SeriesView(WagtailAdminTemplateMixin, FormView):
 class WorkshopEditView(ModelViewSet.edit_view_class):
     def save_instance(self):
         previous = Workshop.objects.filter(pk=self.object.pk).values_list("capacity", flat=True)
-        before = previous.first()
+        capacity_before = previous.first()
+        sessions_before = {
+            pk: rest
+            for pk, *rest in Session.objects.filter(workshop_id=self.object.pk).values_list(
+                "pk", "starts_at", "ends_at", "title", "cancelled"
+            )
+        }
         instance = super().save_instance()
-        if instance.capacity != before:
+        if instance.capacity != capacity_before:
             # More seats promote people from the waitlist, in order, and tell them.
             change_capacity(workshop=instance, capacity=instance.capacity)
+        # Moved, renamed or cancelled sessions: a new invite version, and a notice.
+        announce_edits({pk: tuple(values) for pk, values in sessions_before.items()})
         return instance
 
     @cached_property

@@ -60,6 +60,32 @@ def h5p_preview_url():
     return reverse("h5p_preview", args=[activity.pk])
 
 
+def workshop():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lms.models import Session, Workshop
+
+    found = Workshop.objects.filter(slug="taller-matriz").first()
+    if found is None:
+        found = Workshop.objects.create(title="Taller", slug="taller-matriz", status="published")
+        start = timezone.now() + timedelta(days=1)
+        Session.objects.create(workshop=found, starts_at=start, ends_at=start + timedelta(hours=2))
+    return found
+
+
+def workshop_route(name, by="slug"):
+    def url():
+        found = workshop()
+        if by == "session":
+            return reverse(name, args=[found.sessions.get().pk])
+        return reverse(name, args=[getattr(found, by)])
+
+    url.__name__ = name
+    return url
+
+
 # url (or callable), then the expected outcome per role, in ROLES order.
 MATRIX = [
     ("/", ["ok", "ok", "ok", "ok", "ok", "ok"]),
@@ -106,6 +132,39 @@ MATRIX = [
     ),
     (lambda: reverse("lms:h5p_results", args=[1, 2, 3]), ["not_allowed"] * 6),
     (lambda: reverse("lms:h5p_state", args=[1, 2, 3]), ["not_allowed"] * 6),
+    # Workshops: public pages; registering is a POST; trainers schedule them in the admin
+    # and take attendance on the site (only for workshops they run, or as managers).
+    ("/talleres/", ["ok"] * 6),
+    (workshop_route("lms:workshop_detail"), ["ok"] * 6),
+    (workshop_route("lms:workshop_calendar"), ["ok"] * 6),
+    (workshop_route("lms:workshop_register"), ["not_allowed"] * 6),
+    (workshop_route("lms:workshop_cancel"), ["not_allowed"] * 6),
+    ("/admin/workshops/", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (workshop_route("workshops:edit", "pk"), ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (workshop_route("workshops:series", "pk"), ["login", "denied", "ok", "denied", "ok", "ok"]),
+    ("/capacitacion/", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (
+        workshop_route("lms:attendance_workshop", "pk"),
+        ["login", "denied", "denied", "denied", "ok", "ok"],
+    ),
+    (
+        workshop_route("lms:attendance_workshop_csv", "pk"),
+        ["login", "denied", "denied", "denied", "ok", "ok"],
+    ),
+    (
+        workshop_route("lms:attendance_roster", "session"),
+        ["login", "denied", "denied", "denied", "ok", "ok"],
+    ),
+    (
+        workshop_route("lms:attendance_code", "session"),
+        ["login", "denied", "denied", "denied", "ok", "ok"],
+    ),
+    (
+        workshop_route("lms:attendance_import", "session"),
+        ["login", "denied", "denied", "denied", "ok", "ok"],
+    ),
+    # Checking in is for confirmed registrants; nobody in this matrix is registered.
+    (workshop_route("lms:attendance_check_in"), ["login", *["denied"] * 5]),
 ]
 
 

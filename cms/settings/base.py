@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "whitenoise.runserver_nostatic",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -191,6 +193,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Staff (trainers, editors, managers) confirm a TOTP code before any admin or
 # trainer page. Only the local demo may turn this off; production refuses to.
 STAFF_TWO_FACTOR_REQUIRED = env_bool("STAFF_TWO_FACTOR_REQUIRED", True)
+# Where staff must have confirmed their second factor: the admin and the trainers'
+# attendance area on the site (in both languages).
+STAFF_AREA_PREFIXES = ["/admin/", "/capacitacion/", "/en/capacitacion/"]
 OTP_TOTP_ISSUER = "Aula"
 
 # Brute-force protection (django-axes): ten failures for one email from one
@@ -253,6 +258,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Aula <no-responder@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Background tasks (workshop emails, calendar invites, reminders; Wagtail's reference index)
+# are stored in the database and run by `manage.py db_worker` (docs/workshops.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -293,6 +302,8 @@ ADMIN_CSP_UPDATE = {
 # without cookies, e.g. "https://h5p.aula.example.org" (empty: the site's own).
 H5P_TOKEN_SECONDS = int(env("H5P_TOKEN_SECONDS", str(6 * 3600)))
 H5P_FILES_ORIGIN = env("H5P_FILES_ORIGIN", "").rstrip("/")
+if H5P_FILES_ORIGIN:  # lessons and admin previews frame the player from there
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append(H5P_FILES_ORIGIN)
 H5P_STATE_MAX_BYTES = 64 * 1024
 H5P_STATEMENTS_PER_MINUTE = 120
 

@@ -11,3 +11,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The demo needs no worker: tasks run at once and emails print in the console. This backend
+# cannot hold a task until later, so the demo queues no reminders (docs/workshops.md).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

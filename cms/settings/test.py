@@ -20,3 +20,5 @@ CACHES["database"] = {
     "BACKEND": "django.core.cache.backends.db.DatabaseCache",
     "LOCATION": "aula_cache",
 }
+# Tasks run at once, in the test's own thread and transaction.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

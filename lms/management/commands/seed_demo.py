@@ -12,6 +12,7 @@ from lms.demo import (
     seed_people,
 )
 from lms.demo_two_factor import DEMO_TOTP_SECRET, seed_staff_devices
+from lms.demo_workshops import seed_workshops
 
 
 class Command(BaseCommand):
@@ -27,8 +28,11 @@ class Command(BaseCommand):
         seed_staff_devices(
             get_user_model().objects.filter(email__in=[email for email, _ in accounts])
         )
-        seed_people(added_by=get_user_model().objects.get(email=accounts[2][0]))
-        seed_learning(seed_course(home))
+        trainer = get_user_model().objects.get(email=accounts[2][0])
+        seed_people(added_by=trainer)
+        course = seed_course(home)
+        seed_learning(course)
+        seed_workshops(trainer=trainer, course=course)
         accounts.append((DEMO_PARTICIPANT_EMAIL, "Participantes"))
         self.stdout.write(self.style.SUCCESS(f"Sitio de demostración listo: {home.title}"))
         self.stdout.write(f"Cuentas de demostración (contraseña de todas: {DEMO_PASSWORD}):")
