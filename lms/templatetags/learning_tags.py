@@ -147,3 +147,18 @@ def h5p_players(context, here) -> dict | None:
             "best": best.get(activity_id),
         }
     return {"csrf": get_token(request), "activities": activities}
+
+
+@register.simple_tag
+def linked_workshops(course) -> list:
+    """Published workshops linked to a course, soonest first (for its page)."""
+    from django.db.models import Min
+
+    from lms.models import Workshop
+
+    return list(
+        Workshop.objects.filter(course=course, kind=Workshop.Kind.WORKSHOP)
+        .exclude(status=Workshop.Status.DRAFT)
+        .annotate(first_start=Min("sessions__starts_at"))
+        .order_by("first_start")[:5]
+    )

@@ -81,3 +81,11 @@ def test_without_the_rule_the_steps_alone_complete_the_course(official, course, 
 
     assert enrolment.completed_at is not None
     assert enrolment.completion_reason == "required_steps"
+
+
+def test_the_course_page_names_its_workshops_and_the_rule(client, course, linked):
+    page = client.get(course.url).content.decode()
+
+    assert "Talleres de este curso" in page
+    assert "asista a uno de sus talleres" in page
+    assert "/talleres/taller-del-curso/" in page
