@@ -90,6 +90,15 @@ class CoursePage(SitePage):
         default=False,
         help_text=_("A step opens when the previous required step is done."),
     )
+    certificate_template = models.ForeignKey(
+        "lms.CertificateTemplate",
+        verbose_name=_("certificate template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Leave empty for the site's default template."),
+    )
     requires_workshop_attendance = models.BooleanField(
         _("requires attending a linked workshop"),
         default=False,
@@ -113,6 +122,7 @@ class CoursePage(SitePage):
                 FieldPanel("open_reading"),
                 FieldPanel("lessons_in_order"),
                 FieldPanel("requires_workshop_attendance"),
+                FieldPanel("certificate_template"),
             ],
             heading=_("Enrolment and completion"),
             help_text=_(

@@ -31,6 +31,14 @@ logger = logging.getLogger(__name__)
 
 
 @task()
+def render_certificate_pdf(certificate_id: int) -> str:
+    """Render and store a certificate's PDF (lms.services.certificate_pdf); returns its status."""
+    from lms.services.certificate_pdf import store_pdf
+
+    return store_pdf(certificate_id)
+
+
+@task()
 def send_registration_email(registration_id: int, kind: str) -> bool:
     """Confirmation (with the invite), promotion, waitlist notice or cancellation receipt."""
     return workshop_mail.deliver_registration_email(registration_id, kind)

@@ -1,3 +1,4 @@
+from lms.models.certificates import Certificate, CertificateTemplate, Signatory
 from lms.models.gads import GAD, Province
 from lms.models.h5p import H5PResult, H5PState, H5PStatement
 from lms.models.learning import Enrolment, QuizAttempt, StepProgress
@@ -18,9 +19,12 @@ __all__ = [
     "Attendance",
     "AttendanceChange",
     "AttendanceImport",
+    "Certificate",
+    "CertificateTemplate",
     "Registration",
     "ReminderRecord",
     "ReportAlias",
+    "Signatory",
     "Session",
     "Workshop",
     "Enrolment",

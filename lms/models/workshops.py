@@ -125,6 +125,29 @@ class Workshop(ClusterableModel):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    certificate_template = models.ForeignKey(
+        "lms.CertificateTemplate",
+        verbose_name=_("certificate template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Leave empty for the site's default template."),
+    )
+    auto_certificates = models.BooleanField(
+        _("issue certificates automatically"),
+        default=False,
+        help_text=_(
+            "When a person reaches the attendance threshold. Otherwise trainers issue them for "
+            "the whole workshop in one action after the last session."
+        ),
+    )
+    hours = models.PositiveSmallIntegerField(
+        _("certified hours"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to count the hours of the sessions held."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
