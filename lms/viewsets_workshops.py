@@ -4,7 +4,9 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -12,16 +14,35 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from lms import roles
 from lms.models import Session, Workshop
 from lms.services.sessions import announce_edits
 from lms.services.workshops import add_series, change_capacity
 from lms.viewsets import gad_chooser_viewset
+
+
+class WorkshopForm(WagtailAdminModelForm):
+    """Only trainers and managers can be chosen as a workshop's trainers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "trainers" in self.fields:
+            self.fields["trainers"].queryset = (
+                get_user_model()
+                .objects.filter(
+                    Q(groups__name__in=[roles.TRAINER, roles.MANAGER]) | Q(is_superuser=True),
+                    is_active=True,
+                )
+                .distinct()
+                .order_by("first_name", "last_name", "email")
+            )
 
 
 class SeriesForm(forms.Form):
@@ -148,46 +169,49 @@ class WorkshopViewSet(ModelViewSet):
     search_fields = ["title", "description"]
     search_backend_name = None
     copy_view_enabled = False
-    panels = [
-        FieldPanel("title"),
-        FieldPanel("slug"),
-        FieldPanel("description"),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("mode"), FieldPanel("status")]),
-        FieldPanel("gad", widget=gad_chooser_viewset.widget_class),
-        MultiFieldPanel(
-            [
-                FieldPanel("meeting_link"),
-                FieldPanel("place"),
-                FieldPanel("capacity"),
-                FieldRowPanel(
-                    [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]
-                ),
-            ],
-            heading=_("Where and how many"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("audience"), FieldPanel("provinces"), FieldPanel("gads")],
-            heading=_("Who may register"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("attendance_threshold"), FieldPanel("late_after_minutes")],
-            heading=_("Attendance"),
-        ),
-        InlinePanel("sessions", heading=_("Sessions"), label=_("Session")),
-        FieldPanel("trainers"),
-        MultiFieldPanel(
-            [FieldPanel("course"), FieldPanel("pages")], heading=_("Linked course and pages")
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("agenda"),
-                FieldPanel("minutes"),
-                FieldPanel("agreements"),
-                FieldPanel("documents"),
-            ],
-            heading=_("Consultative process"),
-        ),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("slug"),
+            FieldPanel("description"),
+            FieldRowPanel([FieldPanel("kind"), FieldPanel("mode"), FieldPanel("status")]),
+            FieldPanel("gad", widget=gad_chooser_viewset.widget_class),
+            MultiFieldPanel(
+                [
+                    FieldPanel("meeting_link"),
+                    FieldPanel("place"),
+                    FieldPanel("capacity"),
+                    FieldRowPanel(
+                        [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]
+                    ),
+                ],
+                heading=_("Where and how many"),
+            ),
+            MultiFieldPanel(
+                [FieldPanel("audience"), FieldPanel("provinces"), FieldPanel("gads")],
+                heading=_("Who may register"),
+            ),
+            MultiFieldPanel(
+                [FieldPanel("attendance_threshold"), FieldPanel("late_after_minutes")],
+                heading=_("Attendance"),
+            ),
+            InlinePanel("sessions", heading=_("Sessions"), label=_("Session")),
+            FieldPanel("trainers"),
+            MultiFieldPanel(
+                [FieldPanel("course"), FieldPanel("pages")], heading=_("Linked course and pages")
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("agenda"),
+                    FieldPanel("minutes"),
+                    FieldPanel("agreements"),
+                    FieldPanel("documents"),
+                ],
+                heading=_("Consultative process"),
+            ),
+        ],
+        base_form_class=WorkshopForm,
+    )
 
     def get_queryset(self, request):
         return Workshop.objects.prefetch_related("sessions")

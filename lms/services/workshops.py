@@ -170,7 +170,7 @@ def export_registrations(participant: Participant) -> list[dict]:
         {
             _("Workshop"): row.workshop.title,
             _("Status"): row.get_status_display(),
-            _("Registered"): row.registered_at,
+            _("Registered on"): row.registered_at,
             _("Cancelled"): row.cancelled_at,
         }
         for row in rows.order_by("registered_at")
