@@ -11,6 +11,7 @@ number of HTTP/1.1 connections. See bench/README.md for how to read the output.
 """
 
 import argparse
+import base64
 import http.client
 import itertools
 import json
@@ -187,6 +188,8 @@ def bench_environment(workdir: Path) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        # A throwaway signing key for certificates: the run's database is thrown away too.
+        CERTIFICATE_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
         STATIC_ROOT=str(workdir / "static"),
         MEDIA_ROOT=str(workdir / "media"),
