@@ -66,9 +66,10 @@ test: install compilemessages lint ## Lint, then run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install compilemessages ## Pages against a bare Django view; a registration burst
+bench: install compilemessages ## Pages against a bare Django view; a registration burst; 600 certificates
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.registrations
+	$(BIN)/python -m bench.certificates
 
 .PHONY: format
 format: install ## Format the code

@@ -41,3 +41,9 @@ class LmsConfig(AppConfig):
         from lms.tasks import connect_receivers
 
         connect_receivers()
+
+        # Certificates: issued on course completion and on attendance; their personal
+        # data and anonymiser register on import.
+        from lms.services.certificates import connect_receivers as connect_certificates
+
+        connect_certificates()

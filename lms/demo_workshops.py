@@ -29,6 +29,45 @@ def seed_workshops(*, trainer, course):
     for code, name in PILOTS.items():
         _consultative_process(trainer, code, name, people)
     _sample_reports(workshop, people)
+    _finished_workshop(trainer, people)
+
+
+def _finished_workshop(trainer, people):
+    """A two-session workshop held last month, its attendance taken and certificates issued."""
+    from lms.models import Session, Workshop
+    from lms.services.attendance import set_attendance
+    from lms.services.certificates import issue_for_workshop
+    from lms.services.workshops import register
+
+    workshop = Workshop.objects.create(
+        title="Arranque con los GAD piloto: herramientas para el diagnóstico",
+        slug="arranque-gad-piloto",
+        description=(
+            "Dos sesiones en línea en las que los equipos de los cinco GAD piloto conocieron la "
+            "caja de herramientas y planificaron su diagnóstico con datos de movilidad humana."
+        ),
+        mode=Workshop.Mode.ONLINE,
+        meeting_link="https://zoom.us/j/84500011122",
+        capacity=40,
+        hours=4,
+        status=Workshop.Status.PUBLISHED,
+    )
+    workshop.trainers.set([trainer])
+    workshop.save()
+    sessions = [
+        Session.objects.create(
+            workshop=workshop, title=title, starts_at=_at(days, 9), ends_at=_at(days, 11)
+        )
+        for title, days in (("La caja de herramientas", -35), ("Plan de diagnóstico", -28))
+    ]
+    attendees = people[:10]
+    for index, person in enumerate(attendees):
+        register(workshop=workshop, participant=person, added_by=trainer)
+        for number, session in enumerate(sessions):
+            # Two people missed the second session: below the threshold, no certificate.
+            status = "absent" if index >= 8 and number == 1 else "present"
+            set_attendance(session, person, status=status, source="roster", by=trainer)
+    issue_for_workshop(workshop, by=trainer)
 
 
 def _national_series(trainer, course, people):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from lms.views import accounts
 from lms.views.attendance import urlpatterns as attendance_urls
+from lms.views.certificates import urlpatterns as certificate_urls
 from lms.views.h5p import urlpatterns as h5p_urls
 from lms.views.learning import urlpatterns as learning_urls
 from lms.views.privacy import urlpatterns as privacy_urls
@@ -23,4 +24,5 @@ urlpatterns = [
     *workshop_urls,
     *workshop_calendar_urls,
     *attendance_urls,
+    *certificate_urls,
 ]

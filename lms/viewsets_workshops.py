@@ -123,7 +123,7 @@ class WorkshopEditView(ModelViewSet.edit_view_class):
 
     @cached_property
     def header_buttons(self):
-        return [
+        buttons = [
             *super().header_buttons,
             HeaderButton(
                 _("Add a series of sessions"),
@@ -131,6 +131,15 @@ class WorkshopEditView(ModelViewSet.edit_view_class):
                 icon_name="date",
             ),
         ]
+        if self.request.user.has_perm("lms.add_certificate") and not self.object.is_consultative:
+            buttons.append(
+                HeaderButton(
+                    _("Issue the workshop's certificates"),
+                    url=f"{reverse('certificates:issue_workshop')}?workshop={self.object.pk}",
+                    icon_name="doc-full",
+                )
+            )
+        return buttons
 
 
 def _next_session(workshop) -> str:

@@ -32,3 +32,17 @@ def register_h5p_preview():
         path("h5p/<int:pk>/vista-previa/", h5p.preview, name="h5p_preview"),
         path("h5p/<int:pk>/vista-previa/resultado/", h5p.preview_result, name="h5p_preview_result"),
     ]
+
+
+@hooks.register("register_admin_viewset")
+def register_certificate_templates():
+    from lms.viewsets_certificate_templates import certificate_template_viewset
+
+    return certificate_template_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_certificates():
+    from lms.viewsets_certificates import certificate_viewset, participant_chooser_viewset
+
+    return [certificate_viewset, participant_chooser_viewset]

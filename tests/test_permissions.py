@@ -86,6 +86,35 @@ def workshop_route(name, by="slug"):
     return url
 
 
+def matrix_certificate():
+    """The matrix participant's certificate for the matrix course, its PDF ready."""
+    from django.core.files.base import ContentFile
+
+    from courses.models import CoursePage
+    from lms.models import Certificate, Participant
+    from lms.services.certificates import issue
+
+    course_url()
+    certificate = issue(
+        participant=Participant.objects.get(user__email="participante@example.org"),
+        kind=Certificate.Kind.COURSE,
+        course=CoursePage.objects.get(slug="curso-matriz"),
+    )
+    if not certificate.pdf:
+        certificate.pdf.save("matriz.pdf", ContentFile(b"%PDF-1.7 matriz"), save=False)
+        certificate.pdf_status = Certificate.Pdf.READY
+        certificate.save()
+    return certificate
+
+
+def certificate_route(name, by="code"):
+    def url():
+        return reverse(name, args=[getattr(matrix_certificate(), by)])
+
+    url.__name__ = name
+    return url
+
+
 # url (or callable), then the expected outcome per role, in ROLES order.
 MATRIX = [
     ("/", ["ok", "ok", "ok", "ok", "ok", "ok"]),
@@ -165,6 +194,31 @@ MATRIX = [
     ),
     # Checking in is for confirmed registrants; nobody in this matrix is registered.
     (workshop_route("lms:attendance_check_in"), ["login", *["denied"] * 5]),
+    # Certificates: anyone verifies one (page, Open Badges JSON and JWT, the public key);
+    # only the holder downloads its PDF; trainers and managers list, issue and revoke.
+    (certificate_route("lms:certificate_verify"), ["ok"] * 6),
+    (certificate_route("lms:certificate_badge"), ["ok"] * 6),
+    (certificate_route("lms:certificate_badge_jwt"), ["ok"] * 6),
+    (lambda: reverse("lms:certificate_key"), ["ok"] * 6),
+    (certificate_route("lms:certificate_pdf", "pk"), ["login", "ok", *["elsewhere"] * 4]),
+    ("/admin/certificados/", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (
+        certificate_route("certificates:inspect", "pk"),
+        ["login", "denied", "ok", "denied", "ok", "ok"],
+    ),
+    (
+        certificate_route("certificates:revoke", "pk"),
+        ["login", "denied", "ok", "denied", "ok", "ok"],
+    ),
+    (lambda: reverse("certificates:issue"), ["login", "denied", "ok", "denied", "ok", "ok"]),
+    (
+        lambda: reverse("certificates:issue_workshop"),
+        ["login", "denied", "ok", "denied", "ok", "ok"],
+    ),
+    (
+        lambda: reverse("participant_chooser:choose"),
+        ["login", "denied", "ok", "denied", "ok", "ok"],
+    ),
 ]
 
 

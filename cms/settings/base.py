@@ -307,6 +307,19 @@ if H5P_FILES_ORIGIN:  # lessons and admin previews frame the player from there
 H5P_STATE_MAX_BYTES = 64 * 1024
 H5P_STATEMENTS_PER_MINUTE = 120
 
+# Certificates (docs/certificates.md): the issuer named on verification pages and in
+# Open Badges credentials (its URL defaults to WAGTAILADMIN_BASE_URL), the Ed25519
+# private key that signs credentials (PEM, or base64 of its 32 bytes; required in
+# production, derived from SECRET_KEY elsewhere) and lookups allowed per address.
+CERTIFICATE_ISSUER_NAME = env(
+    "CERTIFICATE_ISSUER_NAME",
+    "Organización Internacional para las Migraciones (OIM) y "
+    "Asociación de Municipalidades Ecuatorianas (AME)",
+)
+CERTIFICATE_ISSUER_URL = env("CERTIFICATE_ISSUER_URL")
+CERTIFICATE_SIGNING_KEY = env("CERTIFICATE_SIGNING_KEY")
+CERTIFICATE_LOOKUPS_PER_MINUTE = int(env("CERTIFICATE_LOOKUPS_PER_MINUTE", "30"))
+
 WAGTAIL_SITE_NAME = "Aula"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_CONTENT_LANGUAGES = [("es", _("Spanish"))]

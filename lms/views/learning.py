@@ -30,8 +30,9 @@ from wagtail.models import Page
 from cms.page_cache import get_or_set_fragment
 from courses.blocks import h5p_requirements
 from courses.models import CourseIndexPage, CoursePage, H5PActivity, LessonPage
-from lms.models import Enrolment, H5PResult, Participant, QuizAttempt, Registration
+from lms.models import Certificate, Enrolment, H5PResult, Participant, QuizAttempt, Registration
 from lms.privacy import participant_for
+from lms.services.certificates import verification_url
 from lms.services.errors import ActivitiesPendingError, EnrolmentClosedError, NotEnrolledError
 from lms.services.learning import complete_step, enrol, leave
 
@@ -432,9 +433,10 @@ def best_quiz_results(enrolments: Q) -> list[QuizResult]:
 @never_cache
 @login_required
 def my_learning(request):
-    """The person's courses in progress and completed, and their quiz results."""
+    """The person's courses in progress and completed, quiz results, workshops, certificates."""
     participant = participant_for(request)
     in_progress, completed, results, h5p_results, registrations = [], [], [], [], []
+    certificates = []
     if participant is not None:
         enrolments = (
             Enrolment.objects.for_participant(participant)
@@ -487,6 +489,9 @@ def my_learning(request):
             .select_related("activity", "lesson")
             .order_by("-updated_at")
         )
+        certificates = list(Certificate.objects.filter(participant=participant))
+        for certificate in certificates:
+            certificate.share_url = verification_url(certificate)
     return render(
         request,
         "lms/learning/my_learning.html",
@@ -497,6 +502,7 @@ def my_learning(request):
             "quiz_results": results,
             "h5p_results": h5p_results,
             "registrations": registrations,
+            "certificates": certificates,
             "catalogue": CourseIndexPage.objects.live().first() if not in_progress else None,
         },
     )

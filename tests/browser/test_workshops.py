@@ -353,7 +353,9 @@ def test_trainer_and_participant_run_a_workshop_on_phones(open_phone, demo_serve
     assert_fits(participant)
     expect(participant.get_by_text(f"Quedan {CAPACITY} cupos")).to_be_visible()
     participant.get_by_role("button", name="Inscribirme").click()
-    expect(participant.get_by_text("Su inscripción está confirmada. Le enviamos un correo")).to_be_visible()
+    expect(
+        participant.get_by_text("Su inscripción está confirmada. Le enviamos un correo")
+    ).to_be_visible()
     expect(participant.get_by_role("link", name=MEETING_LINK)).to_be_visible()
     assert_fits(participant)
 
@@ -431,9 +433,7 @@ def test_trainer_and_participant_run_a_workshop_on_phones(open_phone, demo_serve
     participant.get_by_label("Código de asistencia").fill(code)
     participant.get_by_role("button", name="Registrar asistencia").click()
     expect(
-        participant.get_by_text(
-            re.compile(r"^Su asistencia quedó registrada: (presente|tarde)\.")
-        )
+        participant.get_by_text(re.compile(r"^Su asistencia quedó registrada: (presente|tarde)\."))
     ).to_be_visible()
     assert_fits(participant)
     ((checked_status, checked_source, recorded_at),) = wait_until(

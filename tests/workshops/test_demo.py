@@ -34,3 +34,22 @@ def test_the_demo_has_a_national_series_processes_and_reports_a_trainer_can_impo
         with document.file.open("rb") as handle:
             preview = preview_import(sessions[1], handle.read(), document.file.name)
         assert preview.rows, title
+
+
+def test_the_demo_issues_certificates_a_visitor_can_check(
+    db, client, django_capture_on_commit_callbacks
+):
+    from lms.models import Certificate
+
+    # Course certificates follow the course's completion, after its commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+
+    finished = Workshop.objects.get(slug="arranque-gad-piloto")
+    workshop_certificates = Certificate.objects.filter(workshop=finished)
+    assert workshop_certificates.count() == 8  # two people missed a session: below 75 %
+    assert Certificate.objects.filter(kind="course").count() >= 1
+    certificate = workshop_certificates.first()
+    page = client.get(f"/verificar/{certificate.code}/")
+    assert page.status_code == 200
+    assert certificate.holder_name in page.content.decode()
