@@ -1,10 +1,12 @@
 """A new official on a phone takes a course end to end, losing the connection mid-quiz."""
 
+import io
 import re
 import subprocess
 import sys
 
 import pytest
+from pypdf import PdfReader
 
 from tests.browser.conftest import ROOT
 from tests.browser.test_signup import confirmation_link
@@ -120,4 +122,32 @@ def test_new_official_completes_a_course_despite_a_dropped_connection(
     assert completed.get_by_text("Curso breve").is_visible()
     assert completed.locator("progress").first.get_attribute("value") == "100"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The course's certificate: its PDF prints the address its QR code holds, which
+    # opens the public verification page; after a trainer revokes it, the page says so.
+    download = phone.get_by_role("link", name="Descargar el PDF").first
+    pdf = phone.context.request.get(site + download.get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.body())).pages[0].extract_text()
+    assert "Luis Armijos Jaramillo" in text
+    # The printed address may wrap anywhere; without the line breaks it reads whole.
+    code = re.search(r"/verificar/([\w-]+)/", "".join(text.split())).group(1)
+    phone.goto(f"{site}/verificar/{code}/")
+    assert phone.get_by_text("Válido", exact=True).first.is_visible()
+    assert phone.get_by_text("Luis Armijos Jaramillo").first.is_visible()
+    revoke = (
+        "from lms.models import Certificate, User\n"
+        "from lms.services.certificates import revoke\n"
+        f"revoke(Certificate.objects.get(code={code!r}), "
+        "by=User.objects.get(email='capacitador@aula.example.org'), reason='Prueba')"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", revoke],
+        cwd=ROOT,
+        env=demo_server.env,
+        check=True,
+        capture_output=True,
+    )
+    phone.reload()
+    assert phone.get_by_text(re.compile("revocado", re.IGNORECASE)).first.is_visible()
     assert phone.csp_violations == []
