@@ -469,7 +469,7 @@ def test_trainer_and_participant_run_a_workshop_on_phones(open_phone, demo_serve
     trainer.wait_for_url(f"**/capacitacion/sesiones/{session_id}/asistencia/")
     expect(
         trainer.get_by_text(
-            "Reporte aplicado: 2 nuevos, 2 actualizados, 0 sin cambios, 2 excluidos."
+            "Reporte aplicado. Nuevos: 2; actualizados: 2; sin cambios: 0; excluidos: 2."
         )
     ).to_be_visible()
     assert_fits(trainer)
@@ -508,7 +508,7 @@ def test_trainer_and_participant_run_a_workshop_on_phones(open_phone, demo_serve
     trainer.wait_for_url(f"**/capacitacion/sesiones/{session_id}/asistencia/")
     expect(
         trainer.get_by_text(
-            "Reporte aplicado: 1 nuevos, 1 actualizados, 1 sin cambios, 1 excluidos."
+            "Reporte aplicado. Nuevos: 1; actualizados: 1; sin cambios: 1; excluidos: 1."
         )
     ).to_be_visible()
 
