@@ -188,6 +188,19 @@ def _render_pdf(certificate_id: int) -> None:
     render_certificate_pdf.enqueue(certificate_id)
 
 
+def prepare_pdf_again(certificate: Certificate) -> None:
+    """Render a valid certificate's PDF again, from its snapshot, when the file is lost or failed.
+
+    The snapshot never changes after issuance, so the new file states exactly what
+    the old one did; a revoked certificate gets none.
+    """
+    if certificate.is_revoked:
+        return
+    Certificate.objects.filter(pk=certificate.pk).update(pdf_status=Certificate.Pdf.PENDING)
+    certificate.pdf_status = Certificate.Pdf.PENDING
+    transaction.on_commit(partial(_render_pdf, certificate.pk))
+
+
 def _account(user):
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 

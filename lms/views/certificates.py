@@ -17,10 +17,12 @@ The PDF is the holder's: only they download it, from "Mi aprendizaje".
 import json
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from ipware import get_client_ip
@@ -224,19 +226,21 @@ def certificate_pdf(request, pk: int):
     participant = participant_for(request)
     if participant is None:  # an account without a profile holds no certificate
         return redirect("lms:profile")
-    certificate = (
-        Certificate.objects.valid()
-        .filter(pk=pk, participant=participant, pdf_status=Certificate.Pdf.READY)
-        .exclude(pdf="")
-        .first()
-    )
+    certificate = Certificate.objects.valid().filter(pk=pk, participant=participant).first()
     if certificate is None:
         raise Http404
-    storage = certificate.pdf.storage
-    try:
-        handle = storage.open(certificate.pdf.name, "rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
+    handle = None
+    if certificate.pdf_status == Certificate.Pdf.READY and certificate.pdf:
+        try:
+            handle = certificate.pdf.storage.open(certificate.pdf.name, "rb")
+        except FileNotFoundError:
+            handle = None
+    if handle is None:
+        # Lost or failed (or still being made): made again on demand, from the snapshot.
+        if certificate.pdf_status != Certificate.Pdf.PENDING:
+            service.prepare_pdf_again(certificate)
+        messages.info(request, _("The PDF is being prepared: come back in a few minutes."))
+        return redirect("lms:my_learning")
     return FileResponse(
         handle,
         as_attachment=True,

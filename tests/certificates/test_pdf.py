@@ -477,3 +477,25 @@ def test_the_preview_fills_the_template_with_sample_data(default_template):
     assert "Rectoría" in text
     assert "Vista previa" in text
     assert not Certificate.objects.exists()
+
+
+def test_a_lost_or_failed_pdf_is_made_again_when_its_holder_asks(
+    db, client, django_capture_on_commit_callbacks
+):
+    certificate = make_certificate()
+    store_pdf(certificate.pk)
+    certificate.refresh_from_db()
+    default_storage.delete(certificate.pdf.name)  # lost, as a volume can lose files
+    client.force_login(certificate.participant.user)
+    url = f"/aprendizaje/certificados/{certificate.pk}/pdf/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/aprendizaje/"
+    certificate.refresh_from_db()
+    assert certificate.pdf_status == Certificate.Pdf.READY
+    again = client.get(url)
+    assert again.status_code == 200
+    assert NAME in pdf_text(b"".join(again.streaming_content))

@@ -225,7 +225,10 @@ def test_nobody_else_downloads_it(client, certificate, other_participant):
 def test_no_download_while_pending_or_once_revoked(client, official, certificate, trainer):
     client.force_login(official)
     url = reverse("lms:certificate_pdf", args=[certificate.pk])
-    assert client.get(url).status_code == 404  # still being prepared
+    # Still being prepared: the holder is sent back to Mi aprendizaje, which says so.
+    pending = client.get(url)
+    assert pending.status_code == 302
+    assert pending["Location"] == reverse("lms:my_learning")
 
     with_pdf(certificate)
     service.revoke(certificate, by=trainer, reason="Emitido por error")
