@@ -4,14 +4,13 @@ Only PostgreSQL shows these races (SQLite serialises every write), so the tests
 skip elsewhere; CI runs them with DATABASE_URL pointing at PostgreSQL.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from courses.models import CoursePage
 from lms.models import Certificate, Participant, Registration, Workshop
 from lms.services import certificates as service
+from tests.lms.test_quiz_concurrency import run_together
 
 pytestmark = [
     pytest.mark.skipif(
@@ -24,28 +23,6 @@ pytestmark = [
 ]
 
 THREADS = 8
-
-
-def run_together(target, count: int) -> list:
-    """Run `target` in `count` threads released at the same moment; return results or errors."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = target()
-        except Exception as error:  # the test inspects what each thread met
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_eight_simultaneous_issues_give_one_certificate(participant, course):
