@@ -3,6 +3,7 @@ from lms.models.gads import GAD, Province
 from lms.models.h5p import H5PResult, H5PState, H5PStatement
 from lms.models.learning import Enrolment, QuizAttempt, StepProgress
 from lms.models.people import Participant, User
+from lms.models.reports import ExportLog
 from lms.models.workshops import (
     Attendance,
     AttendanceChange,
@@ -28,6 +29,7 @@ __all__ = [
     "Session",
     "Workshop",
     "Enrolment",
+    "ExportLog",
     "H5PResult",
     "H5PState",
     "H5PStatement",

@@ -13,9 +13,7 @@ and expires; the file is capped at the report reader's size limit.
 Every response is about people's records, so every one is never_cache.
 """
 
-import csv
 import secrets
-import tempfile
 from collections import Counter
 
 from django import forms
@@ -25,7 +23,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -35,6 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cms import routing
+from lms import exports
 from lms.attendance_reports import AMBIGUOUS, MATCHED, MAX_REPORT_BYTES, ReportError
 from lms.forms import GADField
 from lms.models import Attendance, AttendanceImport, Participant, Registration, Session, Workshop
@@ -44,8 +43,6 @@ from lms.services import attendance as service
 from lms.services.errors import DuplicateParticipantError
 from lms.two_factor import StaffTwoFactorMiddleware, wants_json
 
-# A spreadsheet runs a cell that starts like a formula; a leading quote makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UPLOAD_SECONDS = 60 * 60
 UPLOAD_SALT = "lms.attendance.import"
 UPLOAD_CACHE_PREFIX = "attendance-import:"
@@ -248,18 +245,6 @@ def _export_rows(overview):
         ]
 
 
-def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer to stream."""
-
-    def write(self, value):
-        return value
-
-
 def _export_name(workshop: Workshop, extension: str) -> str:
     return f"asistencia-{workshop.slug}.{extension}"
 
@@ -272,55 +257,38 @@ def workshop_csv(request, pk: int):
     if refused is not None:
         return refused
     overview = service.workshop_overview(workshop)
-    writer = csv.writer(_Echo())
-
-    def lines():
-        # The byte order mark makes spreadsheets read the file as UTF-8 (ñ, tildes).
-        yield "\ufeff"
-        for row in _export_rows(overview):
-            yield writer.writerow([csv_cell(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(workshop, "csv")}"'
-    return response
+    log = _log_export(request, workshop, "csv")
+    return exports.csv_response(
+        _export_rows(overview),
+        _export_name(workshop, "csv"),
+        on_complete=exports.finish_export(log),
+    )
 
 
 @never_cache
 @require_GET
 def workshop_xlsx(request, pk: int):
     """The overview as an Excel workbook, written row by row and sent from a temporary file."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     workshop, refused = _workshop_for_trainer(request, pk)
     if refused is not None:
         return refused
     overview = service.workshop_overview(workshop)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_("Attendance")[:31])
-    bold = Font(bold=True)
+    log = _log_export(request, workshop, "xlsx")
+    return exports.xlsx_response(
+        _export_rows(overview),
+        _export_name(workshop, "xlsx"),
+        sheet_title=_("Attendance"),
+        on_complete=exports.finish_export(log),
+    )
 
-    def cell(value, *, header=False):
-        item = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str) and item.data_type == "f":
-            # Text that starts with "=" stays text: the spreadsheet never runs it.
-            item.data_type = "s"
-        if header:
-            item.font = bold
-        return item
 
-    for number, row in enumerate(_export_rows(overview)):
-        sheet.append([cell(value, header=number == 0) for value in row])
-    # FileResponse closes the file once sent; it is deleted when closed.
-    output = tempfile.TemporaryFile()  # noqa: SIM115
-    book.save(output)
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=_export_name(workshop, "xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+def _log_export(request, workshop: Workshop, file_format: str):
+    """A workshop's attendance leaves Aula like any report: the export log says so."""
+    return exports.log_export(
+        user=request.user,
+        kind="attendance",
+        file_format=file_format,
+        filters={"workshop": workshop.pk},
     )
 
 

@@ -21,13 +21,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from lms.exports import csv_cell
 from lms.privacy import participant_for, privacy_notice
 from lms.roles import is_staff_member
 from lms.services.people import record_consent
 from lms.services.privacy import delete_account, delete_participant, export_personal_data
 
-# A spreadsheet runs a cell that starts like a formula; a leading quote makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_NAME = "aula-mis-datos"
 
 
@@ -85,22 +84,17 @@ def _download(content: bytes, *, content_type: str, extension: str) -> HttpRespo
     return response
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _as_csv(data: dict[str, list[dict]]) -> str:
     """One block per section: its name, a header row, its rows, then a blank row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for section, rows in data.items():
-        writer.writerow([_csv_cell(section)])
+        writer.writerow([csv_cell(section)])
         header = list(dict.fromkeys(key for row in rows for key in row))
         if header:
-            writer.writerow([_csv_cell(key) for key in header])
+            writer.writerow([csv_cell(key) for key in header])
             for row in rows:
-                writer.writerow([_csv_cell(row.get(key, "")) for key in header])
+                writer.writerow([csv_cell(row.get(key, "")) for key in header])
         writer.writerow([])
     return buffer.getvalue()
 

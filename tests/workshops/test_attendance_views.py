@@ -474,6 +474,13 @@ def test_csv_export_has_a_bom_and_no_runnable_cells(
         not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row
     )
     assert len(rows[0]) == 4 + 1 + 2  # name, email, GAD, province; one session; totals
+    # Personal data left Aula: the export log says who took which workshop's attendance.
+    from lms.models import ExportLog
+
+    log = ExportLog.objects.get()
+    assert (log.user, log.kind, log.file_format) == (ame_trainer, "attendance", "csv")
+    assert log.filters == {"workshop": pdot_workshop.pk}
+    assert log.rows == len(rows) - 1
 
 
 def test_xlsx_export_opens_and_keeps_formulas_as_text(
