@@ -35,6 +35,7 @@ from lms.privacy import participant_for
 from lms.services.certificates import verification_url
 from lms.services.errors import ActivitiesPendingError, EnrolmentClosedError, NotEnrolledError
 from lms.services.learning import complete_step, enrol, leave
+from lms.views.journeys import my_transcript
 
 # ---------------------------------------------------------------------------
 # The outline: a course and its live steps, shared by everyone.
@@ -510,6 +511,7 @@ def my_learning(request):
 
 urlpatterns = [
     path("aprendizaje/", my_learning, name="my_learning"),
+    path("aprendizaje/historial/", my_transcript, name="my_transcript"),
     path("aprendizaje/cursos/<int:course_id>/inscribirme/", enrol_view, name="enrol"),
     path("aprendizaje/cursos/<int:course_id>/salir/", leave_view, name="leave"),
     path(
