@@ -115,6 +115,18 @@ def certificate_route(name, by="code"):
     return url
 
 
+def pedernales_page():
+    return reverse("reports_gad", args=[GAD.objects.get(code="1317").pk])
+
+
+def matrix_transcript():
+    """The matrix participant's transcript: they are in no workshop the trainer trains."""
+    from lms.models import Participant
+
+    participant = Participant.objects.get(user__email="participante@example.org")
+    return reverse("reports_transcript", args=[participant.pk])
+
+
 # url (or callable), then the expected outcome per role, in ROLES order.
 MATRIX = [
     ("/", ["ok", "ok", "ok", "ok", "ok", "ok"]),
@@ -219,6 +231,22 @@ MATRIX = [
         lambda: reverse("participant_chooser:choose"),
         ["login", "denied", "ok", "denied", "ok", "ok"],
     ),
+    # Reports: trainers read the dashboard of their workshops and export its indicator
+    # tables; only managers see GAD pages, the pilots, anyone's transcript, personal-data
+    # exports and the export log. Participants read their own record.
+    ("/admin/informes/", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    ("/admin/informes/exportar/indicators.csv", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    ("/admin/informes/exportar/indicators.xlsx", ["login", "denied", "ok", "denied", "ok", "ok"]),
+    *[
+        (f"/admin/informes/exportar/{kind}.{fmt}", ["login", *["denied"] * 3, "ok", "ok"])
+        for kind in ("participants", "enrolments", "attendance", "certificates")
+        for fmt in ("csv", "xlsx")
+    ],
+    ("/admin/informes/exportaciones/", ["login", *["denied"] * 3, "ok", "ok"]),
+    ("/admin/informes/pilotos/", ["login", *["denied"] * 3, "ok", "ok"]),
+    (pedernales_page, ["login", *["denied"] * 3, "ok", "ok"]),
+    (matrix_transcript, ["login", *["denied"] * 3, "ok", "ok"]),
+    (lambda: reverse("lms:my_transcript"), ["login", "ok", "ok", "ok", "ok", "ok"]),
 ]
 
 
