@@ -11,6 +11,7 @@ from lms.demo import (
     seed_learning,
     seed_people,
 )
+from lms.demo_reports import seed_programme_reach
 from lms.demo_two_factor import DEMO_TOTP_SECRET, seed_staff_devices
 from lms.demo_workshops import seed_workshops
 
@@ -33,8 +34,13 @@ class Command(BaseCommand):
         course = seed_course(home)
         seed_learning(course)
         seed_workshops(trainer=trainer, course=course)
+        reach = seed_programme_reach(trainer=trainer, course=course)
         accounts.append((DEMO_PARTICIPANT_EMAIL, "Participantes"))
         self.stdout.write(self.style.SUCCESS(f"Sitio de demostración listo: {home.title}"))
+        self.stdout.write(
+            f"Formación nacional con la AME: {reach.officials} funcionarios de "
+            f"{reach.municipal_gads} de {reach.municipal_total} GAD municipales."
+        )
         self.stdout.write(f"Cuentas de demostración (contraseña de todas: {DEMO_PASSWORD}):")
         for email, role in accounts:
             self.stdout.write(f"  {email:<32} {role}")
