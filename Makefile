@@ -66,10 +66,15 @@ test: install compilemessages lint ## Lint, then run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install compilemessages ## Pages against a bare Django view; a registration burst; 600 certificates
+bench: install compilemessages ## Pages against a bare Django view; a registration burst; 600 certificates; reports on national data (PostgreSQL)
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.registrations
 	$(BIN)/python -m bench.certificates
+	$(BIN)/python -m bench.reports
+
+.PHONY: bench-data
+bench-data: install ## Generate the national dataset of the reports bench (PostgreSQL; kept once made)
+	$(BIN)/python -m bench.national
 
 .PHONY: format
 format: install ## Format the code
