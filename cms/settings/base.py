@@ -345,10 +345,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # Wagtail logs every page action and django-tasks every task at INFO: too chatty for a console.
+    # Wagtail logs every page action, django-tasks every task, WeasyPrint every step of a
+    # PDF and axes every login at INFO: too chatty for a console.
     "loggers": {
         name: {"level": env("LOG_LEVEL_LIBRARIES", "WARNING")}
-        for name in ("wagtail", "django_tasks", "modelsearch")
+        for name in ("wagtail", "django_tasks", "modelsearch", "weasyprint", "fontTools", "axes")
     },
 }
 
