@@ -46,7 +46,14 @@ class CertificateTemplateForm(WagtailAdminModelForm):
 
 
 def save_as_only_default(template: CertificateTemplate) -> None:
-    """Before `template` is saved as the default: no other template stays the default."""
+    """Before `template` is saved as the default: no other template stays the default.
+
+    Two editors making different templates the default at the same moment are taken
+    one after the other: each locks every template row first (a handful), so the second
+    sees the first's new default once it is committed, and takes the mark off it too,
+    instead of both saving a default and the second failing on the database constraint.
+    """
+    list(CertificateTemplate.objects.select_for_update().order_by("pk").values_list("pk"))
     others = CertificateTemplate.objects.filter(is_default=True)
     if template.pk is not None:
         others = others.exclude(pk=template.pk)

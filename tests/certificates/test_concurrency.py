@@ -4,6 +4,9 @@ Only PostgreSQL shows these races (SQLite serialises every write), so the tests
 skip elsewhere; CI runs them with DATABASE_URL pointing at PostgreSQL.
 """
 
+import contextlib
+import threading
+
 import pytest
 from django.db import connection
 
@@ -66,3 +69,39 @@ def test_bulk_issuing_twice_at_once_gives_one_certificate_each(
     assert Certificate.objects.filter(workshop=workshop).count() == 2
     assert sum(result.issued for result in results) == 2
     assert all(result.issued + result.existing == 2 for result in results)
+
+
+def test_two_editors_making_different_templates_the_default_at_once():
+    """Both saves succeed, one after the other; exactly one template stays the default."""
+    from django.db import transaction
+
+    from lms.models import CertificateTemplate
+    from lms.viewsets_certificate_templates import save_as_only_default
+
+    pks = [
+        CertificateTemplate.objects.create(name=name).pk
+        for name in ("Plantilla AME", "Plantilla OIM")
+    ]
+    lock = threading.Lock()
+    # Both threads meet after clearing the other defaults, before saving theirs: the
+    # worst moment. With the lock, the second waits inside save_as_only_default, so the
+    # first meets nobody and goes on when the wait times out.
+    both_cleared = threading.Barrier(2, timeout=3)
+
+    def make_default():
+        with lock:  # each thread takes one template
+            pk = pks.pop()
+        with transaction.atomic():
+            template = CertificateTemplate.objects.get(pk=pk)
+            save_as_only_default(template)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_cleared.wait()
+            template.is_default = True
+            template.save()
+        return pk
+
+    results = run_together(make_default, 2)
+
+    errors = [result for result in results if isinstance(result, Exception)]
+    assert not errors, errors
+    assert CertificateTemplate.objects.filter(is_default=True).count() == 1
