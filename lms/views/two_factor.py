@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from qrcode.image.svg import SvgPathFillImage
 
 from lms.roles import is_staff_member
-from lms.two_factor import (
+from lms.services.two_factor import (
     TOTP_TOKEN,
     InvalidCodeError,
     TooManyAttemptsError,
@@ -32,10 +32,9 @@ from lms.two_factor import (
     normalize_code,
     pending_app_device,
     recovery_codes_left,
-    safe_next_url,
-    url_with_next,
     verify_second_factor,
 )
+from lms.two_factor import safe_next_url, url_with_next
 
 # Set when new recovery codes exist and cleared the first time they are shown.
 SHOW_CODES_SESSION_KEY = "lms_two_factor_show_codes"

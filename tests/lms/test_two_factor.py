@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lms import roles
 from lms.checks import staff_two_factor
 from lms.demo_two_factor import DEMO_TOTP_SECRET, seed_staff_devices
-from lms.two_factor import issue_recovery_codes
+from lms.services.two_factor import issue_recovery_codes
 from tests.factories import UserFactory
 
 SETUP = reverse("lms:two_factor_setup")

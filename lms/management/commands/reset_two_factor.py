@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.two_factor import reset_second_factor
+from lms.services.two_factor import reset_second_factor
 
 
 class Command(BaseCommand):
