@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from lms.charts import bar_chart
 from lms.models import GAD, Participant
 from lms.privacy import participant_for
-from lms.services import journeys
+from lms.services import journeys, transcripts
 from lms.services.certificates import verification_url
 from lms.services.reports import ReportScope, may_view_reports, participants_in_scope
 
@@ -164,7 +164,7 @@ def _transcript_context(participant: Participant) -> dict:
     # Imported here: lms.views.learning imports this module for its URL.
     from lms.views.learning import best_quiz_results
 
-    record = journeys.transcript(participant)
+    record = transcripts.transcript(participant)
     for certificate in record.certificates:
         certificate.verification_url = verification_url(certificate)
     return {

@@ -52,7 +52,7 @@ from lms.models import (
     Workshop,
 )
 from lms.services import certificates as certificate_service
-from lms.services import journeys
+from lms.services import journeys, transcripts
 from lms.services.privacy import delete_participant
 from lms.services.reports import ReportFilters, ReportScope, indicators
 from lms.views import journeys as views
@@ -663,15 +663,15 @@ def test_the_staff_transcript_costs_the_same_queries_with_more_records(story, tr
 
 
 def test_the_transcript_takes_a_fixed_number_of_queries(story):
-    _record, small = own_queries(journeys.transcript, story.ana)
+    _record, small = own_queries(transcripts.transcript, story.ana)
     busier(story, story.ana, 4)
-    record, large = own_queries(journeys.transcript, story.ana)
+    record, large = own_queries(transcripts.transcript, story.ana)
     assert small == large == TRANSCRIPT_QUERIES
     assert (len(record.enrolments), len(record.workshops), len(record.certificates)) == (5, 5, 5)
 
 
 def test_the_transcript_of_one_person(story):
-    record = journeys.transcript(story.ana)
+    record = transcripts.transcript(story.ana)
     assert [e.course_id for e in record.enrolments] == [story.course.pk]
     (workshop,) = record.workshops
     assert workshop.workshop == story.w
