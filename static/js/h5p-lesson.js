@@ -69,10 +69,18 @@
     frame.src = figure.h5p.player;
     var slot = figure.querySelector("[data-h5p-slot]");
     var button = slot.querySelector("[data-h5p-open]");
+    // Tabbing to the button scrolls it into view, which loads the activity: hiding the
+    // focused button would drop the focus to the page, and the next Tab would skip the
+    // activity. The slot keeps it instead, so the next Tab goes into the activity.
+    var hadFocus = button && document.activeElement === button;
     if (button) {
       button.hidden = true;
     }
     slot.appendChild(frame);
+    if (hadFocus) {
+      slot.tabIndex = -1;
+      slot.focus();
+    }
     figure.h5pFrame = frame;
     loaded.push(figure);
     var finished = false;
