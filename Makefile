@@ -72,6 +72,18 @@ bench: install compilemessages ## Pages against a bare Django view; a registrati
 	$(BIN)/python -m bench.certificates
 	$(BIN)/python -m bench.reports
 
+.PHONY: load
+load: install compilemessages ## 600 participants over ten minutes on nginx and two app servers (PostgreSQL), then a consistency check (LOAD_ARGS="--users 20 --minutes 1" for a quick run)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+.PHONY: smoke-prod
+smoke-prod: install compilemessages ## The production layout on loopback (nginx, 2 gunicorn, PostgreSQL, worker): a journey and every response's security headers
+	$(BIN)/python -m bench.smoke_prod
+
+.PHONY: backup-check
+backup-check: install ## Back up a demo site with deploy/backup.sh, restore it with deploy/restore.sh, compare (PostgreSQL)
+	$(BIN)/python -m bench.backup_check
+
 .PHONY: bench-data
 bench-data: install ## Generate the national dataset of the reports bench (PostgreSQL; kept once made)
 	$(BIN)/python -m bench.national

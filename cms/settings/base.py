@@ -207,10 +207,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_USERNAME_CALLABLE = "lms.security.login_identifier"
 # Behind a proxy the client's address is in X-Forwarded-For: set
-# AXES_PROXY_COUNT to the number of proxies in front of the app servers.
-AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0")) or None
+# AXES_PROXY_COUNT to the number of proxies in front of the app servers (1 for the
+# nginx of deploy/, which sends the client's address alone). django-ipware counts only
+# the proxies listed in the header after the client, and the nearest one never lists
+# itself: one proxy is an ipware count of 0, and with 1 it finds no address at all.
+_proxies = int(env("AXES_PROXY_COUNT", "0"))  # not a setting: django-axes retired that name
+AXES_IPWARE_PROXY_COUNT = _proxies - 1 if _proxies > 0 else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _proxies > 0 else ["REMOTE_ADDR"]
 )
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -247,6 +251,44 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads (images, documents, H5P packages, certificate PDFs) go to an S3-compatible bucket
+# when one is named, so every app server and host sees the same files (django-storages;
+# docs/deployment.md). Objects are private: pages link to images by URLs signed for
+# AWS_QUERYSTRING_EXPIRE seconds, longer than a cached page lives; documents, H5P files
+# and certificates are still read through the app, which checks who may see them.
+# Credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or
+# the host's role, as boto3 finds them.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL").rstrip("/")
+AWS_QUERYSTRING_EXPIRE = int(env("AWS_QUERYSTRING_EXPIRE", "7200"))
+MEDIA_ORIGINS: list[str] = []
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "region_name": AWS_S3_REGION_NAME or None,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "location": env("AWS_LOCATION").strip("/"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": AWS_QUERYSTRING_EXPIRE,
+            # Like the disk: a second upload named like the first gets a new name.
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+    # Where signed URLs point, for the pages' Content-Security-Policy (img-src): the
+    # endpoint's origin (path-style URLs), else the bucket's host on AWS, global or regional
+    # as boto3 picks it.
+    _bucket_host = f"https://{AWS_STORAGE_BUCKET_NAME}.s3"
+    MEDIA_ORIGINS = env_list("MEDIA_ORIGINS") or (
+        [AWS_S3_ENDPOINT_URL]
+        if AWS_S3_ENDPOINT_URL
+        else [f"{_bucket_host}.amazonaws.com"]
+        + ([f"{_bucket_host}.{AWS_S3_REGION_NAME}.amazonaws.com"] if AWS_S3_REGION_NAME else [])
+    )
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
@@ -288,6 +330,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Images on pages are read from the bucket, if media are there.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += MEDIA_ORIGINS
 # The Wagtail admin still ships inline scripts and styles (inline panels, date
 # pickers), so it alone is allowed them; cms.middleware applies this.
 ADMIN_CSP_UPDATE = {

@@ -1,5 +1,6 @@
 """Production: base settings plus hardening. Refuses to start without a real secret key
-or a certificate signing key."""
+or a certificate signing key, or with state that lives in one process or one host
+(several app servers share everything correctness depends on: docs/deployment.md)."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +19,43 @@ if not CERTIFICATE_SIGNING_KEY:  # noqa: F405
         "certificates, in PEM or as base64 of its 32 bytes (for example: python -c 'import "
         "base64, os; print(base64.b64encode(os.urandom(32)).decode())'). Keep it: credentials "
         "signed with a lost key no longer verify."
+    )
+
+# Rendered pages and rate limits live in the cache, sign-ins in the sessions, emails and
+# certificate PDFs in the task queue: each must be the same for every app server.
+_PROCESS_LOCAL = {
+    "django.core.cache.backends.locmem.LocMemCache": "each process keeps its own memory",
+    "django.core.cache.backends.dummy.DummyCache": "it keeps nothing",
+    "django.core.cache.backends.filebased.FileBasedCache": "its files belong to one host",
+    "django.contrib.sessions.backends.file": "its files belong to one host",
+    "django_tasks.backends.immediate.ImmediateBackend": "it runs tasks inside the request",
+    "django_tasks.backends.dummy.DummyBackend": "it never runs them",
+}
+
+
+def _process_local_state(*, caches: dict, session_engine: str, tasks: dict) -> list[str]:
+    """What in these settings one process or one host would keep to itself, and why."""
+    found = [(f"CACHES[{alias!r}]", config.get("BACKEND")) for alias, config in caches.items()]
+    found.append(("SESSION_ENGINE", session_engine))
+    found += [(f"TASKS[{alias!r}]", config.get("BACKEND")) for alias, config in tasks.items()]
+    return [
+        f"{name} is {backend} ({_PROCESS_LOCAL[backend]})"
+        for name, backend in found
+        if backend in _PROCESS_LOCAL
+    ]
+
+
+_local = _process_local_state(
+    caches=CACHES,  # noqa: F405
+    session_engine=globals().get("SESSION_ENGINE", "django.contrib.sessions.backends.db"),
+    tasks=TASKS,  # noqa: F405
+)
+if _local:
+    raise ImproperlyConfigured(
+        "Production needs state that every app server shares, but "
+        + "; ".join(_local)
+        + ". Use the database cache (the default) or Redis (REDIS_URL), sessions in the "
+        "database, and the database task queue (docs/deployment.md)."
     )
 
 DEBUG = False
