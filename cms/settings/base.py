@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.table_block",
+    # The body's data tables (cms.blocks): its admin script must be collected.
+    "wagtail.contrib.typed_table_block",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",

@@ -122,6 +122,8 @@ def run_on_server(demo_server, function, *args):
 
 def assert_fits(page):
     """The page is laid out for the phone's width and nothing pushes it wider."""
+    # Measured once the page has loaded: half-loaded, its tables are not laid out yet.
+    page.wait_for_load_state()
     scroll_width, inner_width = page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]"
     )
