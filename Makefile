@@ -51,10 +51,11 @@ run: setup ## Set everything up, seed the demo and serve it at http://127.0.0.1:
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 .PHONY: lint
-lint: install ## ruff, the layering contract and the migrations check
+lint: install ## ruff, the layering contract, bandit and the migrations check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r cms courses lms
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(MANAGE) makemigrations --check --dry-run
 
 .PHONY: check

@@ -18,7 +18,7 @@ server's memory unreachable at once, and nothing can go stale. Tokens are random
 rather than a counter, so a flushed shared cache never brings back an old key.
 """
 
-import pickle
+import pickle  # only to copy this process's own fragments (see _LocalFragments)  # nosec B403
 import secrets
 import threading
 from collections import OrderedDict
@@ -70,7 +70,7 @@ class _LocalFragments:
             if data is None:
                 return None
             self._items.move_to_end(key)
-        return pickle.loads(data)  # noqa: S301 - pickled by this process in put()
+        return pickle.loads(data)  # noqa: S301 - pickled by this process in put()  # nosec B301
 
     def put(self, key: str, value) -> None:
         data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)

@@ -70,7 +70,7 @@ def public_question(question: dict, *, seed: str, shuffle: bool) -> dict:
     ordering items are always shuffled: in tree order they would give the answer away.
     """
     kind, value = question["type"], question["value"]
-    rng = random.Random(f"{seed}:{question['id']}")  # noqa: S311 - presentation order, not security
+    rng = random.Random(f"{seed}:{question['id']}")  # noqa: S311 - presentation order, not security  # nosec B311
     public = {"id": question["id"], "type": kind, "prompt": value["prompt"]}
     if kind in ("single_choice", "multiple_choice"):
         options = [

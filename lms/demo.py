@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from lms import roles
 
-DEMO_PASSWORD = "aula-demo-2026"  # noqa: S105 - printed for the local demo; never used in production
+DEMO_PASSWORD = "aula-demo-2026"  # noqa: S105 - printed for the local demo; never used in production  # nosec B105
 
 # (full name, sex, age band, position, GAD code): officials of the five pilot GADs
 # and of other GADs reached by the online training, across the country.

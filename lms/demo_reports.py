@@ -162,7 +162,7 @@ def seed_programme_reach(*, trainer, course) -> Reach:
 
     if not Workshop.objects.filter(slug=COHORT_SLUGS[0]).exists():
         with transaction.atomic():
-            _seed(trainer, course, random.Random("aula-demo-alcance-nacional"))  # noqa: S311
+            _seed(trainer, course, random.Random("aula-demo-alcance-nacional"))  # noqa: S311 - repeatable demo data  # nosec B311
     return reach()
 
 
@@ -611,7 +611,7 @@ def _attempts(enrolment, quiz, moment, banks, rng: random.Random, *, passed: boo
         seed = f"{rng.getrandbits(64):016x}"
         bank = banks[quiz.pk]
         if quiz.questions_per_attempt and quiz.questions_per_attempt < len(bank):
-            drawn = {q["id"] for q in random.Random(seed).sample(bank, quiz.questions_per_attempt)}  # noqa: S311
+            drawn = {q["id"] for q in random.Random(seed).sample(bank, quiz.questions_per_attempt)}  # noqa: S311 - repeatable demo data  # nosec B311
             bank = [question for question in bank if question["id"] in drawn]
         answers = {question["id"]: correct_answer(question) for question in bank}
         wrong = list(answers)

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lms.roles import is_staff_member
 
-DEMO_TOTP_SECRET = "AULADEMOAULADEMOAULADEMOAULADEMO"  # noqa: S105 - published in the README
+DEMO_TOTP_SECRET = "AULADEMOAULADEMOAULADEMOAULADEMO"  # noqa: S105 - published in the README  # nosec B105
 DEMO_DEVICE_NAME = "Demostración"
 
 

@@ -29,7 +29,12 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView, ChosenView
+from wagtail.admin.views.generic.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    ChosenMultipleView,
+    ChosenView,
+)
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
@@ -95,6 +100,10 @@ class ParticipantChosenView(_MayChoosePeople, ChosenView):
     pass
 
 
+class ParticipantChosenMultipleView(_MayChoosePeople, ChosenMultipleView):
+    pass
+
+
 class ParticipantChooserViewSet(ChooserViewSet):
     model = Participant
     icon = "user"
@@ -103,6 +112,7 @@ class ParticipantChooserViewSet(ChooserViewSet):
     choose_view_class = ParticipantChooseView
     choose_results_view_class = ParticipantChooseResultsView
     chosen_view_class = ParticipantChosenView
+    chosen_multiple_view_class = ParticipantChosenMultipleView
     form_fields = None
     search_fields = ["full_name", "email"]
     per_page = 20

@@ -114,6 +114,6 @@ def page_body(context, page, field="body"):
         return str(getattr(page, field).render_as_block(context.flatten()))
 
     if getattr(request, "is_preview", False) or not page.live_revision_id:
-        return mark_safe(render())  # noqa: S308 - an editor's draft is never shared
+        return mark_safe(render())  # noqa: S308 - an editor's draft is never shared  # nosec B308, B703
     key = f"body:{page.pk}:{page.live_revision_id}:{field}:{get_language()}"
-    return mark_safe(get_or_set_fragment(request, key, render))  # noqa: S308 - rendered by our own templates
+    return mark_safe(get_or_set_fragment(request, key, render))  # noqa: S308 - rendered by our own templates  # nosec B308, B703

@@ -48,7 +48,7 @@ def _token(attempt: QuizAttempt, question_id: str, raw_id: str) -> str:
     return digest.hexdigest()[:12]
 
 
-def _field(question_id: str, token: str = "") -> str:
+def _field(question_id: str, token: str = "") -> str:  # a form field's suffix, not a password  # nosec B107
     return f"q-{question_id}-{token}" if token else f"q-{question_id}"
 
 
