@@ -82,15 +82,17 @@ MIDDLEWARE = [
     "cms.middleware.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Above the page cache, so a page it answers still carries X-Frame-Options.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After LocaleMiddleware, so /en/ URLs resolve; before everything a cached page can skip.
     "cms.page_cache.PageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cms.security_headers.PrivateByDefaultMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "lms.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "lms.privacy.ConsentMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -218,6 +220,9 @@ AXES_IPWARE_PROXY_COUNT = _proxies - 1 if _proxies > 0 else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _proxies > 0 else ["REMOTE_ADDR"]
 )
+# allauth's own per-address limits (logins, sign-ups) read the same header; without
+# this they would count every visitor behind nginx as one address.
+ALLAUTH_TRUSTED_PROXY_COUNT = _proxies
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
