@@ -17,7 +17,8 @@ def test_visitor_reads_switches_to_english_and_searches(phone, demo_site):
         phone.get_by_role("heading", level=1).inner_text()
         == "Movilidad humana en la planificación local"
     )
-    # Nothing overflows a 360 px screen sideways.
+    # Nothing overflows a 360 px screen sideways (measured once styles have loaded).
+    phone.wait_for_load_state()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     phone.get_by_role("link", name="Explorar la caja de herramientas").click()
@@ -30,6 +31,7 @@ def test_visitor_reads_switches_to_english_and_searches(phone, demo_site):
         .get_attribute("alt")
         .startswith("Diagrama de tres bloques")
     )
+    phone.wait_for_load_state()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     phone.locator(".language-switcher").get_by_role("link", name="EN").click()
