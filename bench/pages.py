@@ -323,16 +323,19 @@ def fetch(
     """Status, body size and whether the page cache answered, reading the body to the end."""
     headers = {"Cookie": cookie} if cookie else {}
     if json_body:
-        token = SimpleCookie(cookie).get("csrftoken")
-        headers.update(
-            {"Content-Type": "application/json", "X-CSRFToken": token.value if token else ""}
-        )
+        headers.update({"Content-Type": "application/json", "X-CSRFToken": csrf_token(cookie)})
         connection.request("POST", path, body=json_body, headers=headers)
     else:
         connection.request("GET", path, headers=headers)
     response = connection.getresponse()
     body = response.read()
     return response.status, len(body), response.getheader("X-Page-Cache") == "hit"
+
+
+def csrf_token(cookie: str) -> str:
+    """The CSRF cookie's value, whatever prefix the settings give its name (__Host- in production)."""
+    found = (m.value for name, m in SimpleCookie(cookie).items() if name.endswith("csrftoken"))
+    return next(found, "")
 
 
 def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:

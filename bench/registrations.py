@@ -39,6 +39,7 @@ SLUG = "taller-rafaga"
 
 SETUP = """
 from datetime import timedelta
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils import timezone
@@ -66,6 +67,7 @@ for user in users:
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     print("SESSION=" + store.session_key)
+print("COOKIES=" + settings.SESSION_COOKIE_NAME + " " + settings.CSRF_COOKIE_NAME)
 """
 
 CHECK = """
@@ -84,9 +86,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def register(port: int, session_key: str, result: Result, lock: threading.Lock) -> None:
+def register(
+    port: int, session_key: str, cookies: list[str], result: Result, lock: threading.Lock
+) -> None:
+    """`cookies`: the names of the session and CSRF cookies, as the settings give them."""
     csrf = secrets.token_hex(16)  # a browser's CSRF cookie: any secret, echoed in the header
-    cookie = f"sessionid={session_key}; csrftoken={csrf}"
+    session_cookie, csrf_cookie = cookies
+    cookie = f"{session_cookie}={session_key}; {csrf_cookie}={csrf}"
     connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
     started = time.perf_counter()
     status, location, error = None, "", ""
@@ -130,6 +136,7 @@ def main(argv=None) -> int:
             env, "shell", "-c", SETUP.format(slug=SLUG, seats=args.seats, people=args.people)
         )
         sessions = re.findall(r"^SESSION=(\S+)$", output, re.MULTILINE)
+        cookies = re.search(r"^COOKIES=(.+)$", output, re.MULTILINE).group(1).split()
         port, log_path = free_port(), workdir / "gunicorn.log"
         server = start_server(env, port, "sync", log_path)
         result, lock = Result("registration"), threading.Lock()
@@ -146,7 +153,7 @@ def main(argv=None) -> int:
                         key = next(pending, None)
                     if key is None:
                         return
-                    register(port, key, result, lock)
+                    register(port, key, cookies, result, lock)
 
             started = time.perf_counter()
             threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]

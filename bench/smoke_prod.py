@@ -62,6 +62,7 @@ FACTS = f"""
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.documents import get_document_model
@@ -114,6 +115,8 @@ print("FACTS=" + json.dumps({{
     "image": rendition.url,
     "h5p_key": activity.key,
     "h5p_iri": activity_iri(activity.pk),
+    "session_cookie": settings.SESSION_COOKIE_NAME,
+    "csrf_cookie": settings.CSRF_COOKIE_NAME,
 }}))
 """
 
@@ -154,12 +157,14 @@ class _LoopbackHTTPS(http.client.HTTPSConnection):
 
 class Visitor:
     """One person with one browser: an address of their own, cookies kept per host name
-    (as host-only cookies are), the CSRF token sent back as a browser's form or script does.
+    (as host-only cookies are), the CSRF token sent back as a browser's form or script does
+    (from the cookie the settings name, given by `csrf_cookie`).
     """
 
-    def __init__(self, stack: Stack, address: str = HOST):
+    def __init__(self, stack: Stack, address: str = HOST, *, csrf_cookie: str = ""):
         self.stack = stack
         self.address = address
+        self.csrf_cookie = csrf_cookie
         self.cookies: dict[str, dict[str, str]] = {}
         self.cookie_flags: dict[str, str] = {}
 
@@ -184,7 +189,7 @@ class Visitor:
         if method == "POST":
             origin = f"https://{host}:{self.stack.https_port}"
             headers.update(Origin=origin, Referer=origin + "/")
-            token = jar.get("csrftoken", "")
+            token = jar.get(self.csrf_cookie, "")
             if json_body is not None:
                 body = json.dumps(json_body).encode()
                 headers.update({"Content-Type": "application/json", "X-CSRFToken": token})
@@ -379,7 +384,7 @@ def wait_until(predicate, timeout: float = TASK_TIMEOUT, interval: float = 0.5):
 
 def journey(stack: Stack, facts: dict, report: Report, kinds: dict[str, Response]) -> None:
     """The demo participant, moving between the two app servers on purpose."""
-    person = Visitor(stack)
+    person = Visitor(stack, csrf_cookie=facts["csrf_cookie"])
 
     home = person.request("GET", "/", backend=1)
     expect(report, "home page", home, 200, backend=1)
@@ -406,7 +411,7 @@ def journey(stack: Stack, facts: dict, report: Report, kinds: dict[str, Response
         login_page,
         200,
         backend=1,
-        also="csrftoken" in person.cookies.get(SITE_NAME, {}),
+        also=facts["csrf_cookie"] in person.cookies.get(SITE_NAME, {}),
     )
     login = person.request(
         "POST",
@@ -414,8 +419,14 @@ def journey(stack: Stack, facts: dict, report: Report, kinds: dict[str, Response
         backend=2,
         form={"login": PARTICIPANT_EMAIL, "password": PARTICIPANT_PASSWORD},
     )
-    session_flags = person.cookie_flags.get("sessionid", "").lower()
-    secure = "secure" in session_flags and "httponly" in session_flags
+    session_cookie = person.cookie_flags.get(facts["session_cookie"], "")
+    session_flags = [flag.strip().lower() for flag in session_cookie.split(";")[1:]]
+    # __Host-: a browser keeps it only if it is Secure, for the path / and with no Domain.
+    secure = (
+        facts["session_cookie"].startswith("__Host-")
+        and {"secure", "httponly", "path=/"} <= set(session_flags)
+        and not any(flag.startswith("domain=") for flag in session_flags)
+    )
     expect(
         report,
         "log in (CSRF token from server 1)",
@@ -423,7 +434,9 @@ def journey(stack: Stack, facts: dict, report: Report, kinds: dict[str, Response
         302,
         backend=2,
         also=secure,
-        detail="session cookie Secure, HttpOnly" if secure else f"cookie: {session_flags}",
+        detail="session cookie __Host-, Secure, HttpOnly"
+        if secure
+        else f"cookie: {session_cookie}",
     )
 
     profile = person.request("GET", PROFILE_PATH, backend=1)

@@ -28,6 +28,9 @@ def tags_used_by(pages, tagged_items: str):
 class SitePage(Page):
     """Base of every page type: knows its ancestors and restrictions when the router did."""
 
+    # The form of a password-protected page, inside the site (Wagtail's is a bare page).
+    password_required_template = "cms/password_required.html"  # noqa: S105 - a template  # nosec B105
+
     class Meta:
         abstract = True
 

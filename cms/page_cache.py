@@ -31,9 +31,9 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 
 GENERATION_KEY = "page-cache:generation"
-# A visitor with any of these cookies may see something personal (their name,
-# a message, a view-restricted page), so never serve or store a shared copy.
-PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+# A visitor with the session cookie or this one may see something personal (their
+# name, a message, a view-restricted page), so never serve or store a shared copy.
+MESSAGES_COOKIE = "messages"
 PAGE_VIEW = "wagtail_serve"
 # How many fragments each process keeps in memory (they are small: ids, short HTML).
 LOCAL_FRAGMENTS = 512
@@ -125,7 +125,10 @@ def _serves_pages(request) -> bool:
 def _is_eligible(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
-        and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
+        # The session cookie's name is read per request, as Django does, so overrides hold.
+        and not any(
+            name in request.COOKIES for name in (settings.SESSION_COOKIE_NAME, MESSAGES_COOKIE)
+        )
         and _serves_pages(request)
     )
 

@@ -6,11 +6,21 @@ for the page and all its ancestors in one query, by their url paths, and learns
 in the same query whether any of them carries a view restriction. Anything it
 cannot answer with certainty (aliases, routable sub-paths, unknown paths) goes
 to Wagtail's router unchanged.
+
+Wagtail's helpers for private pages live under `_util/`, which this route also
+matches (it is listed before Wagtail's URLs, to win over Wagtail's own page
+route): they are answered here, before any page is looked for.
 """
 
+from django import urls
 from django.core.exceptions import DisallowedHost
 from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.urls.resolvers import RegexPattern
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import RedirectView
 from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.views import authenticate_with_password
 from wagtail.views import serve as wagtail_serve
 
 from cms.page_cache import get_or_set_fragment
@@ -79,7 +89,56 @@ def fast_route(request, path: str):
     return page.route(request, [])
 
 
+def _unlock(request, page_view_restriction_id: int, page_id: int):
+    """Wagtail's password form, only for a live page that the password restriction covers.
+
+    Wagtail's view would render the form in the context of any page, drafts included.
+    """
+    page = Page.objects.live().filter(pk=page_id).first()
+    covered = page is not None and (
+        PageViewRestriction.objects.filter(
+            pk=page_view_restriction_id,
+            restriction_type=PageViewRestriction.PASSWORD,
+            page__in=page.get_ancestors(inclusive=True),
+        ).exists()
+    )
+    if not covered:
+        raise Http404
+    return authenticate_with_password(request, page_view_restriction_id, page_id)
+
+
+_HELPERS = urls.URLResolver(
+    RegexPattern(r"^_util/"),
+    [
+        urls.path(
+            "authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+            _unlock,
+        ),
+        # Where Wagtail sends visitors of pages for signed-in people: everyone signs in
+        # on the site's own login page, with its brute-force and two-factor rules.
+        urls.path("login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    ],
+)
+
+
+def _helper(request, path: str):
+    """The answer of Wagtail's helper at `path`, or None if there is none there."""
+    try:
+        match = _HELPERS.resolve(path)
+    except urls.Resolver404:
+        return None
+    response = match.func(request, *match.args, **match.kwargs)
+    # The form carries a CSRF token, and what follows it concerns one visitor only.
+    response.skip_page_cache = True
+    add_never_cache_headers(response)
+    return response
+
+
 def serve(request, path):
+    if path.startswith("_util/"):
+        response = _helper(request, path)
+        if response is not None:
+            return response
     if not hasattr(request, "_wagtail_route_for_request"):
         route = fast_route(request, path)
         if route is not None:

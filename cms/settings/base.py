@@ -171,6 +171,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "lms:profile"
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Pages for signed-in people send visitors straight to the site's one login page.
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 # Password resets and changes go through the site's account pages, for everyone.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 
@@ -332,7 +334,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-src": ["'self'", *VIDEO_HOSTS],
         "object-src": ["'none'"],
-        "base-uri": ["'self'"],
+        "base-uri": ["'none'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }

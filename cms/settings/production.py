@@ -67,4 +67,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
+# The __Host- prefix makes browsers refuse these cookies unless they are Secure, for the
+# path / and without a Domain (Django's defaults for the path and domain, kept here):
+# neither a subdomain nor plain HTTP can set or overwrite them.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-django_language"
 STAFF_TWO_FACTOR_REQUIRED = True  # no environment override: staff always confirm a second factor

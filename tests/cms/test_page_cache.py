@@ -59,6 +59,16 @@ def test_logged_in_users_never_get_or_fill_the_shared_cache(client, toolkit_page
     assert client.get(toolkit_page.url)["X-Page-Cache"] == "miss"
 
 
+def test_the_session_cookie_keeps_visitors_out_under_production_s_name(
+    client, toolkit_page, settings
+):
+    settings.SESSION_COOKIE_NAME = "__Host-sessionid"
+    assert client.get(toolkit_page.url)["X-Page-Cache"] == "miss"
+    client.force_login(UserFactory())
+
+    assert "X-Page-Cache" not in client.get(toolkit_page.url)
+
+
 def test_each_language_is_cached_separately(client, toolkit_page):
     spanish = client.get(toolkit_page.url)
     english = client.get("/en" + toolkit_page.url)

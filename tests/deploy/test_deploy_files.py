@@ -439,6 +439,25 @@ def test_production_accepts_the_database_cache_and_redis():
         )
 
 
+def test_production_cookies_carry_the_host_prefix_and_meet_its_conditions():
+    # Browsers keep a __Host- cookie only if it is Secure, for the path / and has no Domain.
+    shown = python(
+        "import json\n"
+        "from django.conf import settings as s\n"
+        "print(json.dumps({kind: [getattr(s, f'{kind}_COOKIE_{part}') for part in "
+        "('NAME', 'SECURE', 'PATH', 'DOMAIN', 'HTTPONLY')] "
+        "for kind in ('SESSION', 'CSRF', 'LANGUAGE')}))",
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        **PRODUCTION_SECRETS,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == {
+        "SESSION": ["__Host-sessionid", True, "/", None, True],
+        "CSRF": ["__Host-csrftoken", True, "/", None, True],
+        "LANGUAGE": ["__Host-django_language", True, "/", None, False],
+    }
+
+
 SHOW_STORAGE = (
     "import json, cms.settings.base as s; print(json.dumps({'storage': s.STORAGES['default'], "
     "'img': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']}))"

@@ -18,7 +18,7 @@ a form is valid:
 - not_allowed: 405, the method is not taken;
 - elsewhere: sent on to another page without the data (a staff account without a
   participant profile sent to complete one; a POST that did its work and moved on);
-- error: 500 (Wagtail's deliberate error page; two upstream failures, each explained).
+- error: 500 (Wagtail's deliberate error page).
 
 Roles: anonymous; participant, who owns every sample record (enrolment, attempts,
 registration, certificate); other_participant, of another GAD, owning none of them;
@@ -202,6 +202,13 @@ def page_path(name: str):
     return value
 
 
+def unlock_path(samples) -> str:
+    """Where the password-protected page's form posts, as the page route captures it."""
+    return (
+        f"_util/authenticate_with_password/{samples.page_restriction.pk}/{samples.private_page.pk}/"
+    )
+
+
 PAGE_TYPE = {"content_type_app_name": "=cms", "content_type_model_name": "=toolkitpage"}
 # The workflow in progress on the standard page, at its first task.
 WORKFLOW = {
@@ -275,6 +282,25 @@ ENTRIES = [
                 label=" (password form)",
                 hidden=PRIVATE_TEXT,
             ),
+            # Wagtail's helpers for private pages, answered by the page route (cms.routing).
+            Case(
+                PUBLIC,
+                PUBLIC,
+                params={"arg1": unlock_path},
+                label=" (the password form's own address; a wrong password)",
+                hidden=PRIVATE_TEXT,
+            ),
+            Case(
+                post=everyone(ELSEWHERE),
+                params={"arg1": unlock_path},
+                data={"password": "=clave-de-prueba", "return_url": "=/privada/"},
+                label=" (the right password: back to the page)",
+            ),
+            Case(
+                everyone(LOGIN),
+                params={"arg1": "=_util/login/"},
+                label=" (pages for signed-in people: the site's login)",
+            ),
         ),
     ),
     Entry(
@@ -285,14 +311,19 @@ ENTRIES = [
     ),
     Entry("buscar/", PUBLIC),
     # Wagtail's helpers for private pages sit behind Aula's page route, which is listed
-    # before include(wagtail_urls) and matches "_util/..." too: unreachable (reported:
-    # a password-protected page's form posts to a page-not-found).
+    # before include(wagtail_urls) and matches "_util/..." too; it answers them itself
+    # (the cases of the page route above).
     Entry(
         "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
-        shadowed="Aula's page route (cms.routing.serve) matches it first",
+        shadowed="Aula's page route (cms.routing.serve) matches it first and calls this "
+        "view, for a live page under that password restriction only",
         params={"page_view_restriction_id": "page_restriction", "page_id": "private_page"},
     ),
-    Entry("_util/login/", shadowed="Aula's page route (cms.routing.serve) matches it first"),
+    Entry(
+        "_util/login/",
+        shadowed="Aula's page route (cms.routing.serve) matches it first and sends it to "
+        "the site's login page",
+    ),
     Entry(
         "documentos/^(\\d+)/(.*)$",
         PUBLIC,
@@ -902,8 +933,14 @@ ENTRIES = [
     Entry(
         "admin/redirects/import/process/",
         set_(SUPERUSER_ONLY, NOT_ALLOWED, "superuser"),
-        post=set_(SUPERUSER_ONLY, ERROR, "superuser"),
-        why="a POST without the import form fails in Wagtail (superusers only)",
+        post=SUPERUSER_ONLY,
+        view="cms.admin_fixes.process_redirect_import",
+        why="Wagtail's step, refusing a POST without the import form (400, not Wagtail's 500)",
+    ),
+    Entry(
+        "admin/redirects/import/process/",
+        view="wagtail.contrib.redirects.views.process_import",
+        shadowed="cms.admin_fixes.process_redirect_import takes the same route first",
     ),
     # Documents and images: editors, on the root collection.
     Entry("admin/documents/", EDITORS),
@@ -918,9 +955,16 @@ ENTRIES = [
     Entry(
         "admin/documents/multiple/create_from_uploaded_document/<int:uploaded_file_id>/",
         ADMIN_POST_ONLY,
-        post=with_(EDITORS, editor=ERROR, superuser=DENIED),
-        why="an upload is its uploader's (the editor's) alone; for the uploader Wagtail fails "
-        "(500): it checks WAGTAILDOCS_EXTENSIONS on the document before the file is attached",
+        post=with_(EDITORS, superuser=DENIED),
+        view="cms.admin_fixes.CreateDocumentFromUploadView",
+        why="an upload is its uploader's (the editor's) alone; Wagtail's step, which failed "
+        "(500) checking WAGTAILDOCS_EXTENSIONS before the file was attached",
+        params={"uploaded_file_id": "uploaded_document"},
+    ),
+    Entry(
+        "admin/documents/multiple/create_from_uploaded_document/<int:uploaded_file_id>/",
+        view="wagtail.documents.views.multiple.CreateFromUploadedDocumentView",
+        shadowed="cms.admin_fixes.CreateDocumentFromUploadView takes the same route first",
         params={"uploaded_file_id": "uploaded_document"},
     ),
     Entry(

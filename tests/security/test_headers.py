@@ -108,7 +108,7 @@ def assert_site_policy(response):
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert "unsafe-eval" not in response["Content-Security-Policy"]
     assert policy["object-src"] == "'none'"
-    assert policy["base-uri"] == "'self'"
+    assert policy["base-uri"] == "'none'"
     assert policy["form-action"] == "'self'"
     assert policy["frame-ancestors"] == "'none'"
     assert response["X-Frame-Options"] == "DENY"
@@ -162,22 +162,33 @@ def test_a_signed_in_page_carries_the_strict_policy_and_is_never_stored(https, o
     assert_private(response)
 
 
-def test_the_login_page_sets_secure_cookies(https, home, django_user_model):
+def assert_host_only(cookie):
+    """What the __Host- prefix demands, or browsers drop the cookie: Secure, path /, no Domain."""
+    assert cookie.key.startswith("__Host-")
+    assert cookie["secure"] and cookie["path"] == "/" and not cookie["domain"]
+
+
+def test_the_login_page_sets_secure_cookies(https, home, django_user_model, settings):
     from allauth.account.models import EmailAddress
 
     user = django_user_model.objects.create_user("entra@example.org", password="clave-larga-123")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     page = https.get(reverse("account_login"))
     assert_site_policy(page)
-    csrf = page.cookies["csrftoken"]
-    assert csrf["secure"] and csrf["samesite"] == "Lax"
+    csrf = page.cookies[settings.CSRF_COOKIE_NAME]
+    assert_host_only(csrf)
+    assert csrf["httponly"] and csrf["samesite"] == "Lax"
 
     response = https.post(
         reverse("account_login"), {"login": user.email, "password": "clave-larga-123"}
     )
 
-    session = response.cookies["sessionid"]
-    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+    assert response.status_code == 302
+    session = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert_host_only(session)
+    assert session["httponly"] and session["samesite"] == "Lax"
+    # The new session cookie is what signs the visitor in from then on.
+    assert https.get(reverse("lms:profile")).status_code == 200
 
 
 def test_the_admin_keeps_a_policy_relaxed_only_where_wagtail_needs_it(db):
@@ -189,7 +200,7 @@ def test_the_admin_keeps_a_policy_relaxed_only_where_wagtail_needs_it(db):
     assert "'unsafe-inline'" in policy["script-src"]
     assert "'unsafe-eval'" not in policy["script-src"]
     assert policy["object-src"] == "'none'"
-    assert policy["base-uri"] == "'self'"
+    assert policy["base-uri"] == "'none'"
     assert policy["frame-ancestors"] == "'self'"  # previews frame the site
     assert response["X-Frame-Options"] in ("DENY", "SAMEORIGIN")
     assert_private(response)
