@@ -10,7 +10,7 @@ MANAGE := $(BIN)/python manage.py
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Aula needs Python 3.11 or newer"; exit 1; }
@@ -76,6 +76,10 @@ bench: install compilemessages ## Pages against a bare Django view; a registrati
 .PHONY: load
 load: install compilemessages ## 600 participants over ten minutes on nginx and two app servers (PostgreSQL), then a consistency check (LOAD_ARGS="--users 20 --minutes 1" for a quick run)
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+.PHONY: slow3g
+slow3g: install compilemessages ## Two demo lessons in Chromium over Slow 3G: bytes against the 60 KB budget, time to text (cold, warm, service worker)
+	$(BIN)/python -m bench.slow3g
 
 .PHONY: smoke-prod
 smoke-prod: install compilemessages ## The production layout on loopback (nginx, 2 gunicorn, PostgreSQL, worker): a journey and every response's security headers

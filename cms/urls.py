@@ -16,6 +16,8 @@ urlpatterns = [
     path("documentos/", include(wagtaildocs_urls)),
     # The sandboxed H5P player and its files (by dotted path: cms never imports lms).
     path("h5p/", include("lms.urls_h5p")),
+    # The service worker and manifest must live at the root to look after every page.
+    path("", include("lms.urls_offline")),
 ]
 
 if settings.DEBUG:

@@ -5,6 +5,7 @@ from lms.views.attendance import urlpatterns as attendance_urls
 from lms.views.certificates import urlpatterns as certificate_urls
 from lms.views.h5p import urlpatterns as h5p_urls
 from lms.views.learning import urlpatterns as learning_urls
+from lms.views.offline import urlpatterns as offline_urls
 from lms.views.privacy import urlpatterns as privacy_urls
 from lms.views.quiz import urlpatterns as quiz_urls
 from lms.views.two_factor import urlpatterns as two_factor_urls
@@ -19,6 +20,7 @@ urlpatterns = [
     *two_factor_urls,
     *privacy_urls,
     *learning_urls,
+    *offline_urls,
     *quiz_urls,
     *h5p_urls,
     *workshop_urls,

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Above the page cache, so a page it answers still carries X-Frame-Options.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Above the page cache, so it marks cached pages too (what a device may keep offline).
+    "lms.offline.OfflineScopeMiddleware",
     # After LocaleMiddleware, so /en/ URLs resolve; before everything a cached page can skip.
     "cms.page_cache.PageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "lms.offline.context",
             ],
         },
     },
@@ -357,6 +360,9 @@ H5P_TOKEN_SECONDS = int(env("H5P_TOKEN_SECONDS", str(6 * 3600)))
 H5P_FILES_ORIGIN = env("H5P_FILES_ORIGIN", "").rstrip("/")
 if H5P_FILES_ORIGIN:  # lessons and admin previews frame the player from there
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append(H5P_FILES_ORIGIN)
+# Names a deployment (a git tag, say). The service worker's version includes it, so a new
+# release renews the caches on every phone even when no static file changed (lms.views.offline).
+AULA_RELEASE = env("AULA_RELEASE", "")
 H5P_STATE_MAX_BYTES = 64 * 1024
 H5P_STATEMENTS_PER_MINUTE = 120
 

@@ -2,6 +2,7 @@ from lms.models.certificates import Certificate, CertificateTemplate, Signatory
 from lms.models.gads import GAD, Province
 from lms.models.h5p import H5PResult, H5PState, H5PStatement
 from lms.models.learning import Enrolment, QuizAttempt, StepProgress
+from lms.models.offline import OfflineChange
 from lms.models.people import Participant, User
 from lms.models.reports import ExportLog
 from lms.models.workshops import (
@@ -33,6 +34,7 @@ __all__ = [
     "H5PResult",
     "H5PState",
     "H5PStatement",
+    "OfflineChange",
     "Participant",
     "Province",
     "QuizAttempt",

@@ -38,11 +38,21 @@ class H5PStatement(models.Model):
     success = models.BooleanField(_("success"), null=True)
     completion = models.BooleanField(_("completion"), null=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
+    # The statement's own id (xAPI `id`, set by the lesson page when it queues the
+    # statement): a resend after a lost response is recognised and not counted twice.
+    statement_id = models.UUIDField(_("statement id"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("H5P statement")
         verbose_name_plural = _("H5P statements")
         indexes = [models.Index(fields=["participant", "activity"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "statement_id"],
+                condition=models.Q(statement_id__isnull=False),
+                name="h5p_statement_once",
+            )
+        ]
 
     def __str__(self):
         return f"{self.verb} {self.raw_score}/{self.max_score}"

@@ -9,6 +9,7 @@ recorded maximum, and a wrong answer never counts as a pass.
 
 import json
 import math
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -177,7 +178,7 @@ def record_statement(
     if judged.max is not None:
         fix_max_score(activity, judged.max)
     now = timezone.now()
-    H5PStatement.objects.create(
+    row = H5PStatement(
         participant_id=participant_id,
         activity_id=activity.pk,
         lesson_id=lesson_id,
@@ -187,8 +188,28 @@ def record_statement(
         success=judged.success,
         completion=judged.completion,
         received_at=now,
+        statement_id=statement_id(statement),
     )
+    if row.statement_id is None:
+        row.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint, so a resend is told apart cleanly
+                row.save()
+        except IntegrityError as error:  # the same statement, sent again
+            raise StatementIgnored("already recorded") from error
     return _keep_best(participant_id, activity.pk, lesson_id, judged, now)
+
+
+def statement_id(statement: dict) -> uuid.UUID | None:
+    """The statement's xAPI id if it is a UUID (the lesson page gives each one an id)."""
+    value = statement.get("id")
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def fix_max_score(activity: H5PActivity, maximum: int) -> None:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import H5PActivity
 from lms import ratelimit
+from lms.offline import replayable
 from lms.roles import is_staff_member
 from lms.services import h5p as h5p_service
 from lms.views.learning import learning_for
@@ -56,6 +57,7 @@ CONTENT_TYPES = {
 }
 SANDBOX = "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads"
 MAX_BODY_BYTES = 256 * 1024
+PLAYER_MAX_AGE = 30 * 24 * 3600
 MAX_STATEMENTS_PER_REQUEST = 50
 
 
@@ -139,8 +141,18 @@ def player(request, token: str):
         config["contentUserData"] = [
             {"dataType": "state", "previousState": state, "subContentId": "*"}
         ]
-    response = render(request, "lms/h5p/player.html", {"config": config, "site": site})
-    response["Cache-Control"] = "private, no-store"
+    files = [
+        [site + static("h5p-standalone/styles/h5p.css"), site + static("css/h5p-frame.css")],
+        [site + static("h5p-standalone/main.bundle.js"), site + static("js/h5p-frame.js")],
+    ]
+    response = render(
+        request,
+        "lms/h5p/player.html",
+        {"config": config, "site_json": json.dumps(site), "files": files},
+    )
+    # The address is one person's, for one view of one lesson: the phone may keep it, so
+    # that a downloaded lesson's activity opens without a connection (docs/offline.md).
+    response["Cache-Control"] = f"private, max-age={PLAYER_MAX_AGE}"
     ancestors = " ".join(["'self'", site] if settings.H5P_FILES_ORIGIN else ["'self'"])
     return _sandboxed(response, request, frame_ancestors=ancestors)
 
@@ -205,6 +217,7 @@ def _refused(message: str, status: int = 400) -> JsonResponse:
 
 @require_POST
 @never_cache
+@replayable
 @login_required
 def results(request, course_id: int, step_id: int, activity_id: int):
     learning, activity = _activity_in_lesson(request, course_id, step_id, activity_id)

@@ -31,6 +31,7 @@ from cms.page_cache import get_or_set_fragment
 from courses.blocks import h5p_requirements
 from courses.models import CourseIndexPage, CoursePage, H5PActivity, LessonPage
 from lms.models import Certificate, Enrolment, H5PResult, Participant, QuizAttempt, Registration
+from lms.offline import replayable
 from lms.privacy import participant_for
 from lms.services.certificates import verification_url
 from lms.services.errors import ActivitiesPendingError, EnrolmentClosedError, NotEnrolledError
@@ -343,6 +344,7 @@ def leave_view(request, course_id: int):
 
 @require_POST
 @never_cache
+@replayable
 def complete_step_view(request, course_id: int, step_id: int):
     """Mark a lesson done, then go on to the next step (a quiz is done by passing it)."""
     learning = _learning_or_404(request, course_id)

@@ -28,6 +28,7 @@ from wagtail.models import Page
 from courses.grading import public_question, review
 from courses.models import QuizPage
 from lms.models import QuizAttempt
+from lms.offline import replayable
 from lms.privacy import participant_for
 from lms.services.errors import AttemptClosedError, AttemptLimitError, NotEnrolledError
 from lms.services.learning import (
@@ -411,6 +412,7 @@ def save(request, attempt_id: int):
 
 @never_cache
 @require_POST
+@replayable
 def submit(request, attempt_id: int):
     """Grade the attempt once: a double tap or a second tab lands on the same result."""
     if not request.user.is_authenticated:

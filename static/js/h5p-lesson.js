@@ -51,8 +51,24 @@
       return;
     }
     figure.h5pQueued = true;
-    waiting.push(figure);
-    next();
+    playerFor(figure).then(function (url) {
+      figure.h5pPlayer = url;
+      waiting.push(figure);
+      next();
+    });
+  }
+
+  // Offline, the player's address this phone has kept (a course download, or the last
+  // time it played here): the frame's page comes from the browser's cache.
+  function playerFor(figure) {
+    var store = window.AulaStore;
+    if (navigator.onLine !== false || !store) {
+      return Promise.resolve(figure.h5p.player);
+    }
+    var wanted = store.h5pKey(figure.h5p.player);
+    return store.meta("h5p-player:" + figure.getAttribute("data-h5p-activity")).then(function (kept) {
+      return kept && store.h5pKey(kept) === wanted ? kept : figure.h5p.player;
+    }).catch(function () { return figure.h5p.player; });
   }
 
   function next() {
@@ -66,7 +82,7 @@
     frame.setAttribute("title", figure.getAttribute("data-h5p-title"));
     frame.setAttribute("referrerpolicy", "no-referrer");
     frame.className = "h5p-activity__frame";
-    frame.src = figure.h5p.player;
+    frame.src = figure.h5pPlayer || figure.h5p.player;
     var slot = figure.querySelector("[data-h5p-slot]");
     var button = slot.querySelector("[data-h5p-open]");
     // Tabbing to the button scrolls it into view, which loads the activity: hiding the
@@ -136,17 +152,26 @@
     fetch(figure.h5p.results, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": players.csrf },
+      headers: {
+        "Content-Type": "application/json",
+        "X-CSRFToken": players.csrf,
+        // Named in the list of changes waiting to be sent, if the service worker keeps it.
+        "X-Aula-Label": encodeURIComponent(document.title.split(" · ")[0])
+      },
       body: JSON.stringify({ statements: batch })
     }).then(function (response) {
       figure.h5pSending = false;
       if (response.status === 429 || response.status >= 500) {
         throw new Error("retry");
       }
-      // Sent (or refused for good): those statements leave the queue either way.
+      // Sent, kept by the service worker to send later, or refused for good: those
+      // statements leave this queue either way.
       writeQueue(figure, readQueue(figure).slice(batch.length));
       figure.h5pDelay = 0;
       return response.json().then(function (body) {
+        if (body.queued) {
+          status(figure, text(figure, "waiting"));
+        }
         showBest(figure, body.best);
         flush(figure);
       });
@@ -160,7 +185,7 @@
 
   function beacon(figure) {
     var batch = readQueue(figure);
-    if (!batch.length || !navigator.sendBeacon) {
+    if (!batch.length || !navigator.sendBeacon || navigator.onLine === false) {
       return;
     }
     var form = new URLSearchParams();
@@ -201,20 +226,73 @@
       figure.h5pFrame.style.height = height + "px";
     } else if (message.kind === "ready") {
       figure.h5pReady();
+      if (navigator.onLine !== false && window.AulaStore) {
+        window.AulaStore.setMeta("h5p-player:" + figure.getAttribute("data-h5p-activity"), figure.h5pFrame.src)
+          .catch(function () { return null; });
+      }
     } else if (message.kind === "error") {
       status(figure, text(figure, "error"));
       figure.h5pReady();
     } else if (message.kind === "xapi" && figure.h5p.results && message.statement) {
       var items = readQueue(figure);
-      items.push(message.statement);
+      var statement = message.statement;
+      if (statement && typeof statement === "object" && !statement.id && window.AulaStore) {
+        // Its own id, so that sending it twice (a lost answer, a resend) counts once.
+        statement.id = window.AulaStore.newId();
+      }
+      items.push(statement);
       writeQueue(figure, items);
       flush(figure);
+    } else if (message.kind === "file" && typeof message.url === "string") {
+      sendFile(figure, message);
     } else if (message.kind === "state" && figure.h5p.state && typeof message.state === "string") {
       if (message.state.length <= 60000) {
         saveState(figure, message.state);
       }
     }
   });
+
+  // --- Offline: the frame's files from the course downloaded on the phone -----------
+
+  var staticPrefix = (document.currentScript && document.currentScript.src || "").replace(/js\/h5p-lesson[^/]*$/, "");
+
+  // Only public files: the site's static files and the package files of activities,
+  // read from the phone's caches (never the network, never a page about a person).
+  function sendFile(figure, message) {
+    var url;
+    try {
+      url = new URL(message.url, location.href);
+    } catch (error) {
+      url = null;
+    }
+    var key = url && window.AulaStore ? window.AulaStore.h5pKey(url.href) : null;
+    var allowed = url && url.origin === location.origin && (
+      (staticPrefix && url.href.indexOf(staticPrefix) === 0) || (key && key.indexOf("/archivos/") !== -1)
+    );
+    function reply(answer) {
+      answer.type = "aula-h5p-file";
+      answer.id = message.id;
+      figure.h5pFrame.contentWindow.postMessage(answer, "*");
+    }
+    if (!allowed || !window.caches) {
+      reply({ ok: false });
+      return;
+    }
+    // Static files through the service worker (which knows older versioned names too);
+    // package files straight from the downloaded course.
+    var found = key
+      ? caches.match(key, { ignoreVary: true })
+      : fetch(url.href, { credentials: "omit" }).then(function (response) { return response.ok ? response : null; });
+    found.then(function (response) {
+      if (!response) {
+        reply({ ok: false });
+        return null;
+      }
+      return response.text().then(function (body) {
+        reply({ ok: true, body: body, contentType: response.headers.get("Content-Type") || "" });
+      });
+    }).catch(function () { reply({ ok: false }); });
+  }
 
   // --- Start --------------------------------------------------------------------
 

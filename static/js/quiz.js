@@ -211,10 +211,14 @@
   form.addEventListener("change", changed);
 
   form.addEventListener("submit", function (event) {
-    if (navigator.onLine === false) {
+    var saving = event.submitter && event.submitter.hasAttribute("formaction");
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (navigator.onLine === false && (saving || !worker)) {
       // The browser would show an error page; keep the person on their answers instead.
+      // (With the service worker, a submission goes ahead: it is kept and sent later.)
       event.preventDefault();
-      say("offline-submit");
+      writeLocal();
+      say(saving ? "offline" : "offline-submit");
       return;
     }
     // The form posts every answer itself; a save arriving afterwards would only get a 409.

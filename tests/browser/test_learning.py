@@ -36,9 +36,9 @@ def short_course(demo_server):
     return demo_server.url + COURSE
 
 
-def sign_up(phone, site, mail):
+def sign_up(phone, site, mail, email=EMAIL):
     phone.goto(site + "/cuenta/signup/")
-    phone.get_by_label("Correo electrónico").fill(EMAIL)
+    phone.get_by_label("Correo electrónico").fill(email)
     phone.get_by_label("Nombre completo").fill("Luis Armijos Jaramillo")
     phone.get_by_label("Su GAD").press_sequentially("catamayo", delay=30)
     phone.get_by_role("option", name="GAD Municipal de Catamayo (Loja)").click()

@@ -8,6 +8,7 @@ scores must fit the activity's maximum, and nothing refused is ever stored.
 
 import json
 import math
+import uuid
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
@@ -875,6 +876,20 @@ def test_results_post_query_count_is_pinned(client, url, activity, lesson):
     assert "lms_h5pstatement" in writes[0] and "lms_h5presult" in writes[1]
     # The outline comes from the shared cache: no query of the course's pages.
     assert not any("wagtailcore_page" in q for q in sql)
+
+
+def test_a_statement_with_its_own_id_costs_one_savepoint_more(client, url, activity, lesson):
+    """The lesson page gives each statement an id; a savepoint tells a resend apart."""
+    client.get(lesson.url)
+    send(client, url, statement(activity.pk, raw=0))
+    body = json.dumps({"statements": [{**statement(activity.pk), "id": str(uuid.uuid4())}]})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, data=body, content_type="application/json")
+    assert response.status_code == 200
+    sql = [query["sql"] for query in captured.captured_queries]
+
+    assert len(sql) == RESULTS_POST + 2, "\n".join(sql)
+    assert sum(map(_is_savepoint, sql)) == RESULTS_POST_SAVEPOINTS + 2
 
 
 def test_results_post_fits_the_budget(client, url, activity, lesson):

@@ -458,6 +458,21 @@ ENTRIES = [
         post=access(LOGIN, OK, *[DENIED] * 5),
         params={"course_id": "course", "step_id": "lesson", "activity_id": "activity"},
     ),
+    # -- Offline learning ------------------------------------------------------------------
+    Entry("sw.js", PUBLIC, why="the service worker: the same script for everyone"),
+    Entry("manifest.webmanifest", PUBLIC),
+    Entry("sin-conexion/", PUBLIC, why="what works offline; the lists are filled on the device"),
+    Entry(
+        "aprendizaje/sincronizar/",
+        PUBLIC,
+        why="who is signed in (an opaque cache scope) and a CSRF token, for sending changes",
+    ),
+    Entry(
+        "aprendizaje/cursos/<int:course_id>/sin-conexion/",
+        access("401", OK, *[DENIED] * 5),
+        why="what a course download holds: for its enrolled participants (JSON, so 401)",
+        params={"course_id": "course"},
+    ),
     # -- Workshops and attendance ----------------------------------------------------------
     Entry("talleres/", PUBLIC),
     Entry("talleres/<slug:slug>/", PUBLIC, params={"slug": attr("workshop", "slug")}),
