@@ -252,12 +252,12 @@
     }
   });
 
-  // --- Offline: the frame's files from the course downloaded on the phone -----------
+  // --- The frame's files, through this page (templates/lms/h5p/offline_bridge.js) -----
 
   var staticPrefix = (document.currentScript && document.currentScript.src || "").replace(/js\/h5p-lesson[^/]*$/, "");
 
   // Only public files: the site's static files and the package files of activities,
-  // read from the phone's caches (never the network, never a page about a person).
+  // never a page about a person.
   function sendFile(figure, message) {
     var url;
     try {
@@ -274,22 +274,21 @@
       answer.id = message.id;
       figure.h5pFrame.contentWindow.postMessage(answer, "*");
     }
-    if (!allowed || !window.caches) {
+    if (!allowed) {
       reply({ ok: false });
       return;
     }
-    // Static files through the service worker (which knows older versioned names too);
-    // package files straight from the downloaded course.
-    var found = key
-      ? caches.match(key, { ignoreVary: true })
-      : fetch(url.href, { credentials: "omit" }).then(function (response) { return response.ok ? response : null; });
-    found.then(function (response) {
-      if (!response) {
+    reply({ working: true });
+    // Through the service worker, which answers from the phone when it can (older
+    // versioned names and downloaded courses included) and keeps what it fetches.
+    fetch(url.href, { credentials: "omit" }).then(function (response) {
+      if (!response.ok) {
         reply({ ok: false });
         return null;
       }
-      return response.text().then(function (body) {
-        reply({ ok: true, body: body, contentType: response.headers.get("Content-Type") || "" });
+      var type = response.headers.get("Content-Type") || "";
+      return (message.as === "blob" ? response.blob() : response.text()).then(function (body) {
+        reply({ ok: true, body: body, contentType: type });
       });
     }).catch(function () { reply({ ok: false }); });
   }

@@ -208,3 +208,51 @@ def test_logging_out_on_a_shared_phone_removes_the_persons_pages(phone, site):
         shows(phone, "Sin conexión")  # the person's lesson is gone from the phone
     finally:
         go_online(phone, site)
+
+
+def test_a_new_release_cleans_old_caches_and_keeps_downloads(phone, site):
+    sign_up(phone, site.url, site.mail, email="tecnica.version@zamora.gob.ec")
+    phone.goto(site.url + COURSE)
+    phone.get_by_role("button", name="Inscribirme").click()
+    wait_for_worker(phone)
+    panel = phone.locator("[data-offline-download]")
+    panel.get_by_role("button", name="Descargar para leer sin conexión").click()
+    panel.get_by_role("button", name="Descargar", exact=True).click()
+    panel.get_by_text(re.compile("Descargado el")).wait_for(timeout=60000)
+    phone.goto(site.url + COURSE + "por-que-importa/")
+    before = phone.evaluate("caches.keys()")
+    old = next(
+        name.removeprefix("aula-shell-") for name in before if name.startswith("aula-shell-")
+    )
+    assert any(name.endswith("-visited-" + old) for name in before)
+
+    # A deployment: the worker's script changes, the browser installs it, it takes over.
+    site.server.stop()
+    site.server.env = {**site.server.env, "AULA_RELEASE": "v2"}
+    site.server.start()
+    phone.evaluate(
+        """() => new Promise(resolve => {
+            navigator.serviceWorker.addEventListener("controllerchange", resolve);
+            navigator.serviceWorker.getRegistration().then(r => r.update());
+        })"""
+    )
+    # The new worker deletes the old caches as it activates (just after it takes over).
+    for _ in range(100):
+        after = phone.evaluate("caches.keys()")
+        if not any(old in name for name in after):
+            break
+        phone.wait_for_timeout(100)
+
+    assert any(name.startswith("aula-shell-") for name in after)
+    assert not any(old in name for name in after), (old, after)
+    assert any("-course-" in name for name in after)  # the download stays
+    go_offline(phone, site)
+    try:
+        phone.goto(site.url + COURSE + "marco-normativo/")
+        shows(phone, LESSON_2)
+        # Styled by the current release's files, though the page names older ones.
+        assert phone.evaluate(
+            "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+        ) not in ("", "rgba(0, 0, 0, 0)")
+    finally:
+        go_online(phone, site)

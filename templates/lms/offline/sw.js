@@ -5,6 +5,7 @@
  *   aula-shell-<version>    the offline page and the site's own files, from the start;
  *   aula-static-<version>   other static files as pages use them;
  *   aula-public-<version>   pages an anonymous visitor saw;
+ *   aula-h5p-<version>      H5P package files as activities use them (not personal);
  *   aula-user-<scope>-visited-<version>   pages a signed-in person saw;
  *   aula-user-<scope>-course-<id>         a course that person downloaded.
  * A new version deletes the caches of older versions (a course download stays,
@@ -20,6 +21,7 @@ var VERSION = "{{ version }}";
 var SHELL = "aula-shell-" + VERSION;
 var STATIC = "aula-static-" + VERSION;
 var PUBLIC = "aula-public-" + VERSION;
+var H5P_FILES = "aula-h5p-" + VERSION; // package files: one name per package version
 var PRECACHE = {{ precache|safe }};
 var OFFLINE_PAGES = {{ offline_pages|safe }};
 var SYNC_URL = {{ sync_url|safe }};
@@ -55,7 +57,7 @@ self.addEventListener("activate", function (event) {
         // Downloads stay across versions; pages seen under an older version go.
         return /-visited-/.test(name) && name.slice(-VERSION.length - 1) !== "-" + VERSION;
       }
-      return [SHELL, STATIC, PUBLIC].indexOf(name) === -1;
+      return [SHELL, STATIC, PUBLIC, H5P_FILES].indexOf(name) === -1;
     }).map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -247,6 +249,7 @@ function h5pFile(request) {
   var key = AulaStore.h5pKey(request.url);
   function fromCache() {
     return getUser().then(function (user) { return userCaches(user); }).then(function (names) {
+      names.push(H5P_FILES);
       return names.reduce(function (chain, name) {
         return chain.then(function (hit) {
           return hit || caches.open(name).then(function (cache) { return cache.match(key || request.url); });
@@ -257,7 +260,15 @@ function h5pFile(request) {
   var isPlayer = key && /\/$/.test(key);
   if (!isPlayer && key) {
     return fromCache().then(function (found) {
-      return found || fetch(request);
+      return found || fetch(request).then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          caches.open(H5P_FILES).then(function (cache) {
+            return cache.put(key, copy);
+          }).then(function () { return trim(H5P_FILES, 600); });
+        }
+        return response;
+      });
     });
   }
   return fetch(request).catch(function () {
