@@ -307,6 +307,13 @@ def test_participant_pages_have_no_serious_violation_nor_csp_complaint(
     visit(page, site, COURSE)
     assert page.get_by_role("progressbar").count() == 1, "the demo participant is not enrolled"
     failures += audit(page, f"{screen} course, enrolled {COURSE}")
+    # Downloading it for offline reading: the size shown, the choice to go on.
+    panel = page.locator("[data-offline-download]")
+    panel.get_by_role("button", name="Descargar para leer sin conexión").click()
+    panel.get_by_role("button", name="Descargar", exact=True).wait_for()
+    failures += audit(page, f"{screen} course download, its size shown")
+    visit(page, site, "/sin-conexion/")
+    failures += audit(page, f"{screen} offline page /sin-conexion/")
 
     visit(page, site, LESSON_WITH_H5P)
     show_the_h5p_activity(page)
