@@ -107,16 +107,21 @@ def wait_for_worker(phone):
     )
 
 
+def enrolled_official(phone, site, email: str) -> None:
+    """A new official signs up and enrolls in the demo course; the worker looks after the page."""
+    sign_up(phone, site.url, site.mail, email=email)
+    phone.goto(site.url + COURSE)
+    phone.get_by_role("button", name="Inscribirme").click()
+    wait_for_worker(phone)
+
+
 def shows(phone, title: str) -> None:
     expect(phone.get_by_role("heading", level=1)).to_have_text(title)
 
 
 def test_a_new_official_learns_a_downloaded_course_offline_and_it_all_arrives(phone, site):
     email = "tecnica.offline@zamora.gob.ec"
-    sign_up(phone, site.url, site.mail, email=email)
-    phone.goto(site.url + COURSE)
-    phone.get_by_role("button", name="Inscribirme").click()
-    wait_for_worker(phone)
+    enrolled_official(phone, site, email)
 
     # The size first, then the download with its progress bar.
     panel = phone.locator("[data-offline-download]")
@@ -188,10 +193,7 @@ def _progress_query(email: str) -> str:
 
 def test_logging_out_on_a_shared_phone_removes_the_persons_pages(phone, site):
     email = "tecnico.compartido@zamora.gob.ec"
-    sign_up(phone, site.url, site.mail, email=email)
-    phone.goto(site.url + COURSE)
-    phone.get_by_role("button", name="Inscribirme").click()
-    wait_for_worker(phone)
+    enrolled_official(phone, site, email)
     phone.goto(site.url + COURSE + "por-que-importa/")
     shows(phone, LESSON_1)
     names = phone.evaluate("caches.keys()")
@@ -211,10 +213,7 @@ def test_logging_out_on_a_shared_phone_removes_the_persons_pages(phone, site):
 
 
 def test_a_new_release_cleans_old_caches_and_keeps_downloads(phone, site):
-    sign_up(phone, site.url, site.mail, email="tecnica.version@zamora.gob.ec")
-    phone.goto(site.url + COURSE)
-    phone.get_by_role("button", name="Inscribirme").click()
-    wait_for_worker(phone)
+    enrolled_official(phone, site, "tecnica.version@zamora.gob.ec")
     panel = phone.locator("[data-offline-download]")
     panel.get_by_role("button", name="Descargar para leer sin conexión").click()
     panel.get_by_role("button", name="Descargar", exact=True).click()

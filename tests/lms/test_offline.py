@@ -435,15 +435,16 @@ def test_a_quiz_submitted_offline_is_graded_once_when_it_arrives(logged_in, enro
     assert QuizAttempt.objects.filter(enrolment=enrolment).count() == 1
 
 
-def test_h5p_results_sent_twice_count_once(
-    logged_in,
-    enrolment,
-    course,
-    make_activity,
-):
+@pytest.fixture
+def results_url(enrolment, course, make_activity):
+    """Where the enrolled official's lesson with an H5P activity sends its results."""
     activity = make_activity()
     place(lesson(), h5p_block(activity.pk))
-    url = reverse("lms:h5p_results", args=[course.pk, lesson().pk, activity.pk])
+    return reverse("lms:h5p_results", args=[course.pk, lesson().pk, activity.pk]), activity
+
+
+def test_h5p_results_sent_twice_count_once(logged_in, results_url):
+    url, activity = results_url
     sent = {**statement(activity.pk), "id": str(uuid.uuid4())}
     body = json.dumps({"statements": [sent]})
 
@@ -456,15 +457,8 @@ def test_h5p_results_sent_twice_count_once(
     assert H5PResult.objects.get().statements == 1
 
 
-def test_h5p_results_queued_by_the_worker_are_applied_once(
-    logged_in,
-    enrolment,
-    course,
-    make_activity,
-):
-    activity = make_activity()
-    place(lesson(), h5p_block(activity.pk))
-    url = reverse("lms:h5p_results", args=[course.pk, lesson().pk, activity.pk])
+def test_h5p_results_queued_by_the_worker_are_applied_once(logged_in, results_url):
+    url, activity = results_url
     body = json.dumps({"statements": [statement(activity.pk)]})
     change = uuid.uuid4()
 
