@@ -205,6 +205,13 @@
 
   if (lists) {
     who.then(function () {
+      if (user && !root.getAttribute("data-aula-user")) {
+        // The copy kept for everyone, shown to someone signed in: "Log in" would mislead.
+        var account = document.querySelector(".account-nav");
+        if (account) {
+          account.hidden = true;
+        }
+      }
       renderSynced();
       renderDownloads();
     });

@@ -156,6 +156,8 @@ def test_a_new_official_learns_a_downloaded_course_offline_and_it_all_arrives(ph
     answer_correctly(phone)
     phone.get_by_role("button", name="Enviar respuestas").click()
     shows(phone, "Sin conexión")
+    # The page kept for everyone does not offer to log in to someone signed in.
+    expect(phone.locator(".account-nav")).to_be_hidden()
     pending = phone.locator("[data-offline-pending]")
     pending.get_by_text(f"Cuestionario «{QUIZ}» enviado").wait_for()
     assert pending.get_by_text(f"Lección «{LESSON_1}» marcada como terminada").is_visible()
