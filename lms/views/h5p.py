@@ -141,14 +141,21 @@ def player(request, token: str):
         config["contentUserData"] = [
             {"dataType": "state", "previousState": state, "subContentId": "*"}
         ]
-    files = [
-        [site + static("h5p-standalone/styles/h5p.css"), site + static("css/h5p-frame.css")],
-        [site + static("h5p-standalone/main.bundle.js"), site + static("js/h5p-frame.js")],
-    ]
     response = render(
         request,
         "lms/h5p/player.html",
-        {"config": config, "site_json": json.dumps(site), "files": files},
+        {
+            "config": config,
+            "site_json": json.dumps(site),
+            "styles": [
+                site + static("h5p-standalone/styles/h5p.css"),
+                site + static("css/h5p-frame.css"),
+            ],
+            "scripts": [
+                site + static("h5p-standalone/main.bundle.js"),
+                site + static("js/h5p-frame.js"),
+            ],
+        },
     )
     # The address is one person's, for one view of one lesson: the phone may keep it, so
     # that a downloaded lesson's activity opens without a connection (docs/offline.md).

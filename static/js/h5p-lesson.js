@@ -82,7 +82,8 @@
     frame.setAttribute("title", figure.getAttribute("data-h5p-title"));
     frame.setAttribute("referrerpolicy", "no-referrer");
     frame.className = "h5p-activity__frame";
-    frame.src = figure.h5pPlayer || figure.h5p.player;
+    // Without a connection, the player asks this page for its files (offline_bridge.js).
+    frame.src = (figure.h5pPlayer || figure.h5p.player) + (navigator.onLine === false ? "#sin-conexion" : "");
     var slot = figure.querySelector("[data-h5p-slot]");
     var button = slot.querySelector("[data-h5p-open]");
     // Tabbing to the button scrolls it into view, which loads the activity: hiding the

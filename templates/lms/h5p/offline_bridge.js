@@ -1,23 +1,27 @@
-/* Inline in the player page, before anything else: the frame's files through the lesson page.
+/* Inline in the player page, before anything else: the frame's files when the network fails.
  *
  * The sandboxed frame has an opaque origin, so neither the service worker nor the
- * browser's cache can serve its requests: every view would fetch the player and the
- * package again, and without a connection nothing would load. So each file is first
- * asked of the lesson page, which answers from the phone (the service worker's
- * caches, a downloaded course) or fetches it once for next time; only if it cannot
- * does the frame go to the network itself. Scripts then run inline, in the order
- * they were added, as this page's policy allows; styles go inline; requests made
- * with fetch get the file as their response; images that fail get the phone's copy.
+ * browser's cache can serve its requests, and without a connection nothing would
+ * load. When a file fails, it is asked of the lesson page, which reads it from the
+ * phone (the service worker's caches, a downloaded course) and sends it back.
+ * Scripts then run inline, in the order they were added, as this page's policy
+ * allows, and whoever waited for them hears "load"; styles go inline; requests
+ * made with fetch get the file; images get the phone's copy.
  */
 (function () {
   "use strict";
+  // Only for a player the lesson page opened without a connection; online, the player
+  // loads exactly as it would without this script.
+  if (location.hash !== "#sin-conexion") {
+    return;
+  }
   var parentOrigin = {{ site_json|safe }};
   var WAIT_MS = 3000;
   var pending = {};
   var next = 1;
 
-  // The lesson page says at once that it is on it (then it may take as long as the
-  // connection needs); a page that says nothing (no lesson script) is not waited for.
+  // The lesson page says at once that it is on it (then it may take as long as it
+  // needs); a page that says nothing (no lesson script) is not waited for.
   function viaParent(url, as) {
     return new Promise(function (resolve, reject) {
       var id = next++;
@@ -50,25 +54,21 @@
     }
   });
 
-  function absolute(url) {
-    return new URL(url, document.baseURI).href;
-  }
-
   var realFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
-    var url = absolute(typeof input === "string" ? input : input.url);
-    if (init && init.method && init.method !== "GET") {
-      return realFetch(input, init);
-    }
-    return viaParent(url).then(function (file) {
-      return new Response(file.body, { status: 200, headers: { "Content-Type": file.contentType || "text/plain" } });
-    }, function () {
-      return realFetch(input, init);
+    return realFetch(input, init).catch(function (error) {
+      if (init && init.method && init.method !== "GET") {
+        throw error;
+      }
+      var url = new URL(typeof input === "string" ? input : input.url, document.baseURI).href;
+      return viaParent(url).then(function (file) {
+        return new Response(file.body, { status: 200, headers: { "Content-Type": file.contentType || "text/plain" } });
+      }, function () { throw error; });
     });
   };
 
-  // Scripts run one at a time, in the order they were added (H5P's libraries depend on
-  // each other), whether their text came from the lesson page or from the network.
+  // Scripts run one at a time, in the order they failed (the order they were added):
+  // H5P's libraries depend on each other.
   var queue = [];
   var running = false;
   function drain() {
@@ -76,98 +76,43 @@
       return;
     }
     running = true;
-    queue.shift().run().then(function () {
-      running = false;
-      drain();
-    });
+    queue.shift().run();
+    running = false;
+    drain();
   }
 
-  var scriptSrc = Object.getOwnPropertyDescriptor(HTMLScriptElement.prototype, "src");
-  var linkHref = Object.getOwnPropertyDescriptor(HTMLLinkElement.prototype, "href");
-  var create = document.createElement.bind(document);
-
-  function takeOverScript(element) {
-    var wanted = "";
-    Object.defineProperty(element, "src", {
-      configurable: true,
-      get: function () { return wanted; },
-      set: function (value) {
-        wanted = absolute(value);
-        var entry = {};
-        queue.push(entry);
-        viaParent(wanted).then(function (file) {
-          entry.run = function () {
-            element.textContent = file.body;
-            element.dispatchEvent(new Event("load"));
-            return Promise.resolve();
-          };
-        }, function () {
-          entry.run = function () {
-            return new Promise(function (resolve) {
-              element.addEventListener("load", resolve);
-              element.addEventListener("error", resolve);
-              scriptSrc.set.call(element, wanted);
-            });
-          };
-        }).then(drain);
-      }
-    });
-  }
-
-  function takeOverLink(element) {
-    var wanted = "";
-    Object.defineProperty(element, "href", {
-      configurable: true,
-      get: function () { return wanted; },
-      set: function (value) {
-        wanted = absolute(value);
-        viaParent(wanted).then(function (file) {
-          var style = create("style");
-          style.textContent = file.body;
-          (element.parentNode || document.head).insertBefore(style, element.nextSibling);
-          element.dispatchEvent(new Event("load"));
-        }, function () {
-          linkHref.set.call(element, wanted);
-        });
-      }
-    });
-  }
-
-  document.createElement = function (name, options) {
-    var element = create(name, options);
-    var tag = String(name).toLowerCase();
-    if (tag === "script") {
-      takeOverScript(element);
-    } else if (tag === "link") {
-      takeOverLink(element);
-    }
-    return element;
-  };
-
-  // Images of the activity that fail to load (no connection): the phone's copy, if any.
   document.addEventListener("error", function (event) {
-    var image = event.target;
-    if (!image || image.tagName !== "IMG" || image.aulaRetried || !image.src || /^(data|blob):/.test(image.src)) {
+    var element = event.target;
+    if (!element || element.aulaRetried) {
       return;
     }
-    image.aulaRetried = true;
-    viaParent(image.src, "blob").then(function (file) {
-      image.src = URL.createObjectURL(file.body);
-    }, function () { return null; });
+    if (element.tagName === "SCRIPT" && element.src) {
+      element.aulaRetried = true;
+      var entry = {};
+      queue.push(entry);
+      viaParent(element.src).then(function (file) {
+        entry.run = function () {
+          var copy = document.createElement("script");
+          copy.textContent = file.body;
+          (element.parentNode || document.body).insertBefore(copy, element.nextSibling);
+          element.dispatchEvent(new Event("load"));
+        };
+      }, function () {
+        entry.run = function () { return null; };
+      }).then(drain);
+    } else if (element.tagName === "LINK" && element.href) {
+      element.aulaRetried = true;
+      viaParent(element.href).then(function (file) {
+        var style = document.createElement("style");
+        style.textContent = file.body;
+        document.head.appendChild(style);
+        element.dispatchEvent(new Event("load"));
+      }, function () { return null; });
+    } else if (element.tagName === "IMG" && element.src && !/^(data|blob):/.test(element.src)) {
+      element.aulaRetried = true;
+      viaParent(element.src, "blob").then(function (file) {
+        element.src = URL.createObjectURL(file.body);
+      }, function () { return null; });
+    }
   }, true);
-
-  // The player's own files, in order, the same way.
-  window.aulaLoad = function (styles, scripts) {
-    styles.forEach(function (href) {
-      var link = document.createElement("link");
-      link.rel = "stylesheet";
-      link.href = href;
-      document.head.appendChild(link);
-    });
-    scripts.forEach(function (src) {
-      var script = document.createElement("script");
-      script.src = src;
-      document.body.appendChild(script);
-    });
-  };
 })();
