@@ -82,9 +82,15 @@ def _static_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _worker_source() -> str:
+    """The worker's own template, rendered once per process (it changes only on deploy)."""
+    return render_to_string("lms/offline/sw.js", {"version": ""})
+
+
 def worker_version() -> str:
-    template = render_to_string("lms/offline/sw.js", {"version": ""})
-    digest = hashlib.sha256((_static_fingerprint() + template + settings.AULA_RELEASE).encode())
+    source = _worker_source()
+    digest = hashlib.sha256((_static_fingerprint() + source + settings.AULA_RELEASE).encode())
     return digest.hexdigest()[:12]
 
 
